@@ -10,7 +10,7 @@ const available = readdirSync(join(here, 'suites'))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 /** Suites with their own npm script (they start servers or child processes). */
-const SEPARATE = new Set(['relay', 'client', 'miniprogram']);
+const SEPARATE = new Set(['relay', 'client-search', 'miniprogram']);
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const selected = requested.length ? requested : available.filter((s) => !SEPARATE.has(s));
