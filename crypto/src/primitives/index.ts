@@ -2,6 +2,7 @@
 // verification policy, so every backend answers identically on every input.
 import { assertBytes, assertInteger, isBytes } from '../bytes';
 import { AUTH_FAILED, E2eeError, RANDOM_FAILED, ZERO_SHARED_SECRET } from '../errors';
+import { ed25519PublicKeyVerdict, ed25519SignatureVerdict, isAllZero } from './policy';
 import type { Primitives, RandomSource, RawBackend } from './types';
 
 export type { BackendName, Primitives, RandomSource, RawBackend } from './types';
@@ -11,12 +12,6 @@ const TAG_LENGTH = 16;
 const HKDF_MAX_OUTPUT = 255 * 32;
 /** Largest single request to the random source; bigger requests are caller bugs. */
 const MAX_RANDOM_REQUEST = 1 << 20;
-
-function isAllZero(bytes: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
-  return acc === 0;
-}
 
 export function createPrimitives(backend: RawBackend, random: RandomSource): Primitives {
   if (typeof random !== 'function') throw new TypeError('"random" expected a function returning random bytes');
@@ -43,11 +38,14 @@ export function createPrimitives(backend: RawBackend, random: RandomSource): Pri
       assertBytes('publicKey', publicKey, 32);
       assertBytes('message', message);
       assertBytes('signature', signature, 64);
+      // Byte checks on R and S first (cheap), then the cached per-key verdict, then the backend.
+      if (ed25519SignatureVerdict(signature) !== 'ok') return false;
+      if (ed25519PublicKeyVerdict(publicKey) !== 'ok') return false;
       return backend.ed25519Verify(publicKey, message, signature);
     },
     ed25519IsAcceptablePublicKey(publicKey) {
       assertBytes('publicKey', publicKey, 32);
-      return true;
+      return ed25519PublicKeyVerdict(publicKey) === 'ok';
     },
 
     x25519PublicKey(privateKey) {

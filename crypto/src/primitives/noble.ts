@@ -4,7 +4,33 @@ import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { bytesToNumberLE } from '@noble/curves/utils.js';
 import type { RawBackend } from './types';
+
+const Point = ed25519.Point;
+const L = Point.Fn.ORDER;
+
+/**
+ * Cofactorless RFC 8032 verification: accept iff encode([S]B - [k]A) == R bytes, with
+ * k = SHA-512(R || A || M) mod L. @noble/curves' own `verify` checks the cofactored
+ * equation [8]([S]B - R - [k]A) = 0, which accepts signatures whose R carries a
+ * small-order component; OpenSSL and libsodium reject those. Using the same equation
+ * as the other backends keeps every backend's answer identical (docs/PRIMITIVES.md).
+ */
+function verifyCofactorless(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const r = signature.subarray(0, 32);
+  const s = bytesToNumberLE(signature.subarray(32, 64));
+  if (s >= L) return false;
+  const A = Point.fromBytes(publicKey, false);
+  // Like libsodium and noble's strict mode: a small-order key never verifies, even raw.
+  if (A.isSmallOrder()) return false;
+  const h = sha512.create().update(r).update(publicKey).update(message).digest();
+  const k = bytesToNumberLE(h) % L;
+  const check = Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(k)).toBytes();
+  let diff = 0;
+  for (let i = 0; i < 32; i++) diff |= check[i]! ^ r[i]!;
+  return diff === 0;
+}
 
 function openOrNull(open: () => Uint8Array): Uint8Array | null {
   try {
@@ -18,10 +44,10 @@ export const nobleBackend: RawBackend = {
   name: 'noble',
   ed25519PublicKey: (seed) => ed25519.getPublicKey(seed),
   ed25519Sign: (seed, message) => ed25519.sign(message, seed),
-  // zip215: false = RFC 8032 strict decoding; the shared policy runs before this anyway.
+  // Strict RFC 8032 decoding (y < p) and the cofactorless equation; the shared policy runs first anyway.
   ed25519Verify: (publicKey, message, signature) => {
     try {
-      return ed25519.verify(signature, message, publicKey, { zip215: false });
+      return verifyCofactorless(publicKey, message, signature);
     } catch {
       return false;
     }

@@ -1,0 +1,31 @@
+// Per-object cache for values prepared from a secret key (a node:crypto KeyObject, a
+// libsodium 64-byte signing key). Secrets are never keys of a global map: the cache is a
+// WeakMap keyed by the caller's Uint8Array object, so an entry lives exactly as long as
+// the caller keeps that array. The identity state holds one seed array across calls,
+// which is what makes this fast.
+//
+// The stored copy detects a caller who overwrites the array in place (for example with
+// wipe()): the next call sees the mismatch, wipes the copy and prepares the key again.
+import { equalBytes, wipe } from '../bytes';
+
+interface Entry<V> {
+  readonly copy: Uint8Array;
+  readonly value: V;
+}
+
+export class SecretKeyCache<V> {
+  #entries = new WeakMap<Uint8Array, Entry<V>>();
+
+  /** The prepared value for `secret`, computing it with `prepare` on a miss or after `secret` changed. */
+  get(secret: Uint8Array, prepare: (secret: Uint8Array) => V): V {
+    const hit = this.#entries.get(secret);
+    if (hit !== undefined) {
+      if (equalBytes(hit.copy, secret)) return hit.value;
+      wipe(hit.copy);
+      this.#entries.delete(secret);
+    }
+    const value = prepare(secret);
+    this.#entries.set(secret, { copy: secret.slice(), value });
+    return value;
+  }
+}
