@@ -1,0 +1,111 @@
+// npm run build:miniprogram: bundles miniprogram/sdk-entry.ts into miniprogram/lib/sdk.js.
+//
+// CommonJS, ES2017 syntax (BigInt is used through BigInt() calls and needs iOS 14+),
+// minified, platform neutral. The WeChat logic layer has no Node built-ins, so the
+// build FAILS if any `node:` module or Node built-in would be bundled, and the output
+// is checked afterwards for any `require(` that survived.
+import { statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const MINIPROGRAM_DIR = join(ROOT, 'miniprogram');
+export const SDK_ENTRY = join(MINIPROGRAM_DIR, 'sdk-entry.ts');
+export const SDK_BUNDLE = join(MINIPROGRAM_DIR, 'lib', 'sdk.js');
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+/** True when `spec` names a Node built-in (`node:fs`, `fs`, `fs/promises`, ...). */
+export function isNodeBuiltin(spec: string): boolean {
+  if (spec.startsWith('node:')) return true;
+  return NODE_BUILTINS.has(spec) || NODE_BUILTINS.has(spec.split('/')[0]!);
+}
+
+/** Fails resolution of every Node built-in, naming the importer, instead of letting it through. */
+const forbidNodeBuiltins: Plugin = {
+  name: 'forbid-node-builtins',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point' || !isNodeBuiltin(args.path)) return undefined;
+      const importer = args.importer ? relative(ROOT, args.importer) : '(entry)';
+      return { errors: [{ text: `Node built-in "${args.path}" would be bundled (imported by ${importer}); the WeChat logic layer has none` }] };
+    });
+  },
+};
+
+/** Every `require("x")` left in bundled code (the bundle must have none: it runs with no require). */
+export function requiresIn(code: string): string[] {
+  return [...code.matchAll(/\brequire\s*\(\s*(['"`])([^'"`]*)\1\s*\)/g)].map((m) => m[2]!);
+}
+
+export interface BundleResult {
+  code: string;
+  bytes: number;
+  /** Input files with their byte counts in the output, largest first. */
+  inputs: { path: string; bytes: number }[];
+}
+
+export interface BuildOptions {
+  entry?: string;
+  /** Write to this file; omit to build in memory only. */
+  outfile?: string;
+}
+
+export async function buildMiniprogramBundle(options: BuildOptions = {}): Promise<BundleResult> {
+  const entry = options.entry ?? SDK_ENTRY;
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'cjs',
+    target: 'es2017',
+    platform: 'neutral',
+    // Neutral platform: no Node resolution defaults; resolve packages by their ESM exports.
+    mainFields: ['module', 'main'],
+    conditions: ['import', 'default'],
+    minify: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    sourcemap: false,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+    plugins: [forbidNodeBuiltins],
+    ...(options.outfile ? { outfile: options.outfile } : { outdir: join(ROOT, '.bundle-tmp') }),
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error('esbuild produced no output');
+  const code = out.text;
+  const leftover = requiresIn(code);
+  if (leftover.length) throw new Error(`bundle still requires modules: ${leftover.join(', ')}`);
+  if (options.outfile) {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(dirname(options.outfile), { recursive: true });
+    writeFileSync(options.outfile, code);
+  }
+  const output = Object.values(result.metafile.outputs)[0];
+  const inputs = Object.entries(output?.inputs ?? {})
+    .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+  return { code, bytes: out.contents.length, inputs };
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+async function main(): Promise<void> {
+  try {
+    const result = await buildMiniprogramBundle({ outfile: SDK_BUNDLE });
+    const written = statSync(SDK_BUNDLE).size;
+    console.log(`wrote ${relative(ROOT, SDK_BUNDLE)}: ${written} bytes (${kib(written)}) minified`);
+    for (const input of result.inputs.slice(0, 8)) console.log(`  ${kib(input.bytes).padStart(10)}  ${input.path}`);
+    console.log('size budgets: npx tsx scripts/bundle-size.ts');
+  } catch (error) {
+    console.error(`build:miniprogram failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();
