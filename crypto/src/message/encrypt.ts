@@ -1,0 +1,162 @@
+// Sending a group message, in two steps so that a generation is never used twice:
+//
+//   const prepared = encryptGroupMessage(p, senderState, plaintext, { identitySeed });
+//   await store.saveSenderState(prepared.nextState);        // 1. persist the advanced chain
+//   const bytes = prepared.release(persistedSenderState);   // 2. only now get the ciphertext
+//   relay.send(bytes);
+//
+// `release` hands out the ciphertext only against a state that has moved past this
+// message's generation (the object or the bytes that were written). If the process
+// dies before step 1, the ciphertext never existed outside this call and the old state
+// may safely produce the same generation again; if it dies after step 1, the reloaded
+// state is already past the generation. Either way no two ciphertexts that leave the
+// device share a key and nonce. release() may be called again (a retry resends the same
+// bytes).
+//
+// Message construction (docs/protocol-messages.md):
+//   keyNonce  = expandWithLabel(chainKey[g], "message key", "", 56)
+//   header    = version || groupId || u32 epoch || u16 senderIndex || u32 g        (27 bytes)
+//   sealed    = XChaCha20-Poly1305(key, nonce, pad(plaintext), aad = header || transcriptHash)
+//   signature = Ed25519(identity, u8(len L) || L || header || transcriptHash || memberId || sealed),
+//               L = "wxe2ee v1 sig group message"
+//   message   = header || sealed || signature
+import { assertBytes, equalBytes, isBytes, wipe } from '../bytes';
+import { E2eeError } from '../errors';
+import { signatureInput } from '../kdf';
+import { SIG } from '../labels';
+import { MAX_CHAIN_GENERATION } from '../limits';
+import { pad } from '../padding';
+import type { Primitives } from '../primitives/types';
+import { GROUP_MESSAGE_HEADER_BYTES, MESSAGE_SIGNATURE_BYTES, writeHeader } from '../wire/message';
+import { messageKeyNonce, MESSAGE_KEY_BYTES, nextChainKey } from './chain';
+import { CHAIN_EXHAUSTED, STATE_NOT_PERSISTED } from './errors';
+import { decodeSenderState, type SenderState } from './state';
+
+/** u8(len L) || L for the message signature label: the fixed prefix of every signed input. */
+export const MESSAGE_SIGNATURE_PREFIX = signatureInput(SIG.GROUP_MESSAGE, new Uint8Array(0));
+
+export interface EncryptOptions {
+  /** The sender's Ed25519 identity seed (32 bytes); its public key is in the epoch's member list. */
+  readonly identitySeed: Uint8Array;
+}
+
+export interface PreparedGroupMessage {
+  /** The sender state to persist before release(). */
+  readonly nextState: SenderState;
+  /** The generation this message uses. */
+  readonly generation: number;
+  /**
+   * Returns the message bytes once `persisted` (the state object or bytes that were
+   * written) is past this message's generation on the same chain. Throws
+   * E2eeError(STATE_NOT_PERSISTED) otherwise.
+   */
+  release(persisted: SenderState | Uint8Array): Uint8Array;
+}
+
+/** aad = header || transcriptHash. */
+function buildAad(header: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+  const aad = new Uint8Array(GROUP_MESSAGE_HEADER_BYTES + 32);
+  aad.set(header);
+  aad.set(transcriptHash, GROUP_MESSAGE_HEADER_BYTES);
+  return aad;
+}
+
+/** The bytes the message signature covers (label prefix included). */
+export function messageSignatureInput(
+  header: Uint8Array,
+  transcriptHash: Uint8Array,
+  memberId: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array {
+  const prefix = MESSAGE_SIGNATURE_PREFIX;
+  const out = new Uint8Array(prefix.length + GROUP_MESSAGE_HEADER_BYTES + 64 + sealed.length);
+  out.set(prefix);
+  let o = prefix.length;
+  out.set(header, o);
+  o += GROUP_MESSAGE_HEADER_BYTES;
+  out.set(transcriptHash, o);
+  o += 32;
+  out.set(memberId, o);
+  o += 32;
+  out.set(sealed, o);
+  return out;
+}
+
+export { buildAad as messageAad };
+
+/**
+ * Seals an already padded plaintext at the state's generation and signs it. Returns the
+ * message and the next chain key. Internal: encryptGroupMessage is the API; the vector
+ * generator uses this to build messages with deliberately bad padding.
+ */
+export function buildGroupMessage(
+  p: Primitives,
+  s: SenderState,
+  padded: Uint8Array,
+  identitySeed: Uint8Array,
+): { message: Uint8Array; chainKey: Uint8Array } {
+  const keyNonce = messageKeyNonce(p, s.chainKey);
+  const chainKey = nextChainKey(p, s.chainKey);
+  const header = new Uint8Array(GROUP_MESSAGE_HEADER_BYTES);
+  writeHeader(header, s.groupId, s.epoch, s.senderIndex, s.generation);
+  let sealed: Uint8Array;
+  try {
+    sealed = p.xchachaSeal(
+      keyNonce.subarray(0, MESSAGE_KEY_BYTES),
+      keyNonce.subarray(MESSAGE_KEY_BYTES),
+      padded,
+      buildAad(header, s.transcriptHash),
+    );
+  } finally {
+    wipe(keyNonce);
+  }
+  const signature = p.ed25519Sign(identitySeed, messageSignatureInput(header, s.transcriptHash, s.memberId, sealed));
+  const message = new Uint8Array(GROUP_MESSAGE_HEADER_BYTES + sealed.length + MESSAGE_SIGNATURE_BYTES);
+  message.set(header);
+  message.set(sealed, GROUP_MESSAGE_HEADER_BYTES);
+  message.set(signature, GROUP_MESSAGE_HEADER_BYTES + sealed.length);
+  return { message, chainKey };
+}
+
+export function encryptGroupMessage(
+  p: Primitives,
+  senderState: SenderState,
+  plaintext: Uint8Array,
+  opts: EncryptOptions,
+): PreparedGroupMessage {
+  assertBytes('identitySeed', opts.identitySeed, 32);
+  const s = senderState;
+  const generation = s.generation;
+  if (generation >= MAX_CHAIN_GENERATION) {
+    throw new E2eeError(CHAIN_EXHAUSTED, 'sending chain exhausted; start a new epoch', 'encryptGroupMessage');
+  }
+  const padded = pad(plaintext);
+  let built: { message: Uint8Array; chainKey: Uint8Array };
+  try {
+    built = buildGroupMessage(p, s, padded, opts.identitySeed);
+  } finally {
+    wipe(padded);
+  }
+  const { message, chainKey } = built;
+  const nextState: SenderState = { ...s, chainKey, generation: generation + 1 };
+
+  return {
+    nextState,
+    generation,
+    release(persisted) {
+      const ps = isBytes(persisted) ? decodeSenderState(persisted) : persisted;
+      const sameChain =
+        ps !== null &&
+        typeof ps === 'object' &&
+        isBytes(ps.groupId) &&
+        equalBytes(ps.groupId, s.groupId) &&
+        ps.epoch === s.epoch &&
+        ps.senderIndex === s.senderIndex &&
+        typeof ps.generation === 'number';
+      if (!sameChain || ps.generation <= generation) {
+        throw new E2eeError(STATE_NOT_PERSISTED, 'persist the next sender state before sending', 'release');
+      }
+      return message.slice();
+    },
+  };
+}
