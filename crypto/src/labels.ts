@@ -12,6 +12,8 @@ export const SIG = {
   /** A prekey bundle: identity key, signed X25519 prekey and its ID. */
   PREKEY_BUNDLE: 'sig prekey bundle',
   // Messages (crypto/src/message): add below.
+  /** A group message: header || transcript hash || sender member ID || ciphertext. */
+  GROUP_MESSAGE: 'sig group message',
 } as const;
 
 /** KDF labels: `deriveSecret(secret, KDF.*, context)`. */
@@ -30,6 +32,12 @@ export const KDF = {
   /** Envelope AEAD nonce (24 bytes), same PRK and context as the key. */
   ENVELOPE_NONCE: 'envelope nonce',
   // Sender chains, messages, attachments (crypto/src/message, crypto/src/attachment): add below.
+  /** Chain key 0 of a member in an epoch, from the sender root; context groupId || u32(epoch) || memberId. */
+  SENDER_CHAIN: 'sender chain',
+  /** Next chain key from the current one; empty context. */
+  CHAIN_NEXT: 'chain next',
+  /** 56 bytes of message key (32) || nonce (24) from the current chain key; empty context. */
+  MESSAGE_KEY: 'message key',
 } as const;
 
 /**

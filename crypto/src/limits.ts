@@ -4,6 +4,24 @@
 // --- Group and membership log ---------------------------------------------
 /** WeChat's group size; tested at this size. */
 export const MAX_GROUP_MEMBERS = 500;
+/** Members one add entry may bring in (all of a group's seats at most). */
+export const MAX_JOINERS_PER_ADD = MAX_GROUP_MEMBERS;
+/** Bytes of a sealed group info (nonce, ciphertext and tag) in a group-info entry. */
+export const MAX_SEALED_GROUP_INFO_BYTES = 64 * 1024;
+/** Bytes of the opaque PII policy carried in the group policy. */
+export const MAX_PII_POLICY_BYTES = 4096;
+/** Bytes of a whole log entry on the wire (a 500-member rotate is ~33 KB; a full group info ~64 KB). */
+export const MAX_LOG_ENTRY_BYTES = 128 * 1024;
+/** Bytes of an envelope's sealed payload (a welcome carries a 500-member public state and the group info). */
+export const MAX_ENVELOPE_PAYLOAD_BYTES = 256 * 1024;
+/** Bytes of an encoded public group state (500 members of 66 bytes, the policy, the header). */
+export const MAX_PUBLIC_STATE_BYTES = 64 * 1024;
+/** One-time prekeys a device keeps published at most. */
+export const MAX_ONE_TIME_PREKEYS = 200;
+/** How long the previous signed prekey's private key is kept after a rotation (ms), then deleted. */
+export const SIGNED_PREKEY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Bytes of an encoded group member state (public state, secrets, prekey store). */
+export const MAX_MEMBER_STATE_BYTES = 512 * 1024;
 
 // --- Sender chains and messages --------------------------------------------
 /** Group ID length carried in a message header (bytes). */
