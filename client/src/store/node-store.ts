@@ -1,0 +1,246 @@
+// LocalStore on a Node directory, readable by its owner only.
+//
+//   <dir>/            0700
+//     kv/<name>       0600  one frame (length, CRC-32, value); replaced by temp + fsync + rename
+//     log/<name>      0600  frames appended and fsync'd; a torn tail is cut at the next append
+//     */.<name>.tmp-* 0600  a write in progress; removed at open (a crash left it behind)
+//
+// File names come from names.ts (injective, no '/', no '..', case-insensitive safe).
+import { constants, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { STORE_CLOSED, STORE_CORRUPT, STORE_IO, STORE_UNSAFE, storeError } from './errors';
+import { decodeFrames, decodeSingleFrame, encodeFrames } from './frame';
+import { MAX_STORE_VALUE_BYTES } from './limits';
+import { assertName, assertPrefix, fileToName, nameToFile } from './names';
+import { createSerial } from './serial';
+import type { LocalStore } from './types';
+
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+export interface NodeStoreOptions {
+  /** fsync files and directories after writes (default true). Off only for throwaway benches. */
+  fsync?: boolean;
+}
+
+function ioError(operation: string, cause: unknown): Error {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'unknown';
+  return storeError(STORE_IO, `local store ${operation} failed (${code})`, operation);
+}
+
+/** Node returns Buffers, whose slice() is a view; the store hands out plain, owned Uint8Arrays. */
+async function readPlain(path: string): Promise<Uint8Array> {
+  const b = await fs.readFile(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+async function ensurePrivateDir(path: string): Promise<void> {
+  await fs.mkdir(path, { recursive: true, mode: DIR_MODE });
+  const st = await fs.stat(path);
+  if (!st.isDirectory()) throw storeError(STORE_UNSAFE, 'the store path is not a directory', 'openNodeStore');
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+    throw storeError(STORE_UNSAFE, 'the store directory is owned by another user', 'openNodeStore');
+  }
+  if ((st.mode & 0o777) !== DIR_MODE) await fs.chmod(path, DIR_MODE);
+}
+
+/** Removes leftovers of interrupted writes and tightens modes of files an older version or a user loosened. */
+async function tidyDir(path: string): Promise<void> {
+  for (const entry of await fs.readdir(path)) {
+    const file = join(path, entry);
+    if (entry.startsWith('.') && entry.includes('.tmp-')) {
+      await fs.rm(file, { force: true });
+      continue;
+    }
+    const st = await fs.lstat(file);
+    if (st.isFile() && (st.mode & 0o777) !== FILE_MODE) await fs.chmod(file, FILE_MODE);
+  }
+}
+
+export async function openNodeStore(dir: string, options: NodeStoreOptions = {}): Promise<LocalStore> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('"dir" expected a non-empty path');
+  const doSync = options.fsync ?? true;
+  const kvDir = join(dir, 'kv');
+  const logDir = join(dir, 'log');
+  try {
+    await ensurePrivateDir(dir);
+    await ensurePrivateDir(kvDir);
+    await ensurePrivateDir(logDir);
+    await tidyDir(kvDir);
+    await tidyDir(logDir);
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith('E2E_ERR_')) throw e;
+    throw ioError('openNodeStore', e);
+  }
+
+  const serial = createSerial();
+  const handles = new Map<string, fs.FileHandle>();
+  let tmpCounter = 0;
+  let closed = false;
+
+  const kvPath = (key: string) => join(kvDir, nameToFile(key));
+  const logPath = (name: string) => join(logDir, nameToFile(name));
+  const tmpPath = (dirPath: string, file: string) => join(dirPath, `.${file}.tmp-${process.pid}-${tmpCounter++}`);
+
+  async function syncDir(path: string): Promise<void> {
+    if (!doSync) return;
+    const h = await fs.open(path, constants.O_RDONLY);
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  }
+
+  /** temp file (0600, exclusive) + fsync + rename + fsync of the directory. */
+  async function writeAtomically(dirPath: string, file: string, data: Uint8Array): Promise<void> {
+    const tmp = tmpPath(dirPath, file);
+    const h = await fs.open(tmp, 'wx', FILE_MODE);
+    try {
+      await h.writeFile(data);
+      if (doSync) await h.sync();
+    } catch (e) {
+      await h.close().catch(() => undefined);
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    await h.close();
+    await fs.rename(tmp, join(dirPath, file));
+    await syncDir(dirPath);
+  }
+
+  async function closeHandle(name: string): Promise<void> {
+    const h = handles.get(name);
+    if (h) {
+      handles.delete(name);
+      await h.close();
+    }
+  }
+
+  /** Opens a log for appending; cuts a torn tail first so new frames never follow garbage. */
+  async function appendHandle(name: string): Promise<fs.FileHandle> {
+    const cached = handles.get(name);
+    if (cached) return cached;
+    const path = logPath(name);
+    let existing: Uint8Array | undefined;
+    try {
+      existing = await readPlain(path);
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    if (existing) {
+      const { validLength } = decodeFrames(existing);
+      if (validLength < existing.length) await fs.truncate(path, validLength);
+    }
+    const h = await fs.open(path, 'a', FILE_MODE);
+    if (!existing) await syncDir(logDir);
+    handles.set(name, h);
+    return h;
+  }
+
+  function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    return serial(async () => {
+      if (closed) throw storeError(STORE_CLOSED, 'the store is closed', operation);
+      try {
+        return await body();
+      } catch (e) {
+        if ((e as { code?: string }).code?.startsWith('E2E_ERR_')) throw e;
+        throw ioError(operation, e);
+      }
+    });
+  }
+
+  return {
+    kind: 'node-files',
+    async get(key) {
+      assertName('key', key);
+      return run('get', async () => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await readPlain(kvPath(key));
+        } catch (e) {
+          if (isMissing(e)) return undefined;
+          throw e;
+        }
+        const value = decodeSingleFrame(bytes, MAX_STORE_VALUE_BYTES);
+        if (!value) throw storeError(STORE_CORRUPT, 'a stored value failed its checksum', 'get');
+        return value;
+      });
+    },
+    async put(key, value) {
+      assertName('key', key);
+      if (!(value instanceof Uint8Array)) throw new TypeError('"value" expected Uint8Array');
+      if (value.length > MAX_STORE_VALUE_BYTES) throw new RangeError(`"value" expected at most ${MAX_STORE_VALUE_BYTES} bytes`);
+      const framed = encodeFrames([value], MAX_STORE_VALUE_BYTES);
+      return run('put', () => writeAtomically(kvDir, nameToFile(key), framed));
+    },
+    async delete(key) {
+      assertName('key', key);
+      return run('delete', async () => {
+        await fs.rm(kvPath(key), { force: true });
+        await syncDir(kvDir);
+      });
+    },
+    async keys(prefix) {
+      assertPrefix(prefix);
+      return run('keys', async () => {
+        const names = (await fs.readdir(kvDir)).map(fileToName).filter((n): n is string => n !== null);
+        return names.filter((n) => n.startsWith(prefix)).sort();
+      });
+    },
+    async append(name, records) {
+      assertName('name', name);
+      const framed = encodeFrames(records);
+      return run('append', async () => {
+        const h = await appendHandle(name);
+        if (framed.length > 0) {
+          await h.write(framed);
+          if (doSync) await h.datasync();
+        }
+      });
+    },
+    async readLog(name) {
+      assertName('name', name);
+      return run('readLog', async () => {
+        try {
+          return decodeFrames(await readPlain(logPath(name))).records;
+        } catch (e) {
+          if (isMissing(e)) return [];
+          throw e;
+        }
+      });
+    },
+    async rewriteLog(name, records) {
+      assertName('name', name);
+      const framed = encodeFrames(records);
+      return run('rewriteLog', async () => {
+        await closeHandle(name);
+        await writeAtomically(logDir, nameToFile(name), framed);
+      });
+    },
+    async deleteLog(name) {
+      assertName('name', name);
+      return run('deleteLog', async () => {
+        await closeHandle(name);
+        await fs.rm(logPath(name), { force: true });
+        await syncDir(logDir);
+      });
+    },
+    async logs() {
+      return run('logs', async () =>
+        (await fs.readdir(logDir)).map(fileToName).filter((n): n is string => n !== null).sort(),
+      );
+    },
+    async close() {
+      return serial(async () => {
+        if (closed) return;
+        closed = true;
+        for (const name of [...handles.keys()]) await closeHandle(name);
+      });
+    },
+  };
+}
