@@ -1,7 +1,7 @@
 // Envelope: a one-shot box from a committer to one recipient's prekey. Byte diagram:
 // docs/PROTOCOL.md "Envelope".
 //
-//   header   = u8 version(=1) || u8 kind || groupId[32] || u64 epoch || recipient[32]
+//   header   = u8 version(=1) || u8 kind || groupId[16] || u32 epoch || recipient[32]
 //              || u8 prekeyKind || u32 prekeyId || ephemeral[32]
 //   envelope = header || u32 len || sealed[len]      (sealed = ciphertext || tag[16])
 //
@@ -14,6 +14,7 @@ import { MAX_ENVELOPE_PAYLOAD_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
 import { labelledHash } from '../identity/labelled-hash';
 import { WireReader, WireWriter } from './codec';
+import { GROUP_ID_BYTES } from './log-entry';
 
 export const ENVELOPE_VERSION = 1;
 export const AEAD_TAG_BYTES = 16;
@@ -51,8 +52,8 @@ export interface Envelope extends EnvelopeHeader {
   readonly sealed: Uint8Array;
 }
 
-/** Length of the header: 1 + 1 + 32 + 8 + 32 + 1 + 4 + 32. */
-export const ENVELOPE_HEADER_BYTES = 111;
+/** Length of the header: 1 + 1 + 16 + 4 + 32 + 1 + 4 + 32. */
+export const ENVELOPE_HEADER_BYTES = 91;
 
 export function encodeEnvelopeHeader(h: EnvelopeHeader): Uint8Array {
   if (h.version !== ENVELOPE_VERSION) throw new RangeError(`"version" expected ${ENVELOPE_VERSION}`);
@@ -63,8 +64,8 @@ export function encodeEnvelopeHeader(h: EnvelopeHeader): Uint8Array {
   return new WireWriter(ENVELOPE_HEADER_BYTES)
     .u8(ENVELOPE_VERSION)
     .u8(kind)
-    .fixed(h.groupId, 32)
-    .u64(h.epoch)
+    .fixed(h.groupId, GROUP_ID_BYTES)
+    .u32(h.epoch)
     .fixed(h.recipient, 32)
     .u8(prekeyKind)
     .u32(h.prekeyId)
@@ -87,8 +88,8 @@ function readHeader(r: WireReader): EnvelopeHeader {
   const kindValue = r.u8('kind');
   const kind = KIND_BY_VALUE.get(kindValue);
   if (!kind) r.fail('kind', `unknown value ${kindValue}`);
-  const groupId = r.fixed('groupId', 32);
-  const epoch = r.u64('epoch');
+  const groupId = r.fixed('groupId', GROUP_ID_BYTES);
+  const epoch = r.u32('epoch');
   const recipient = r.fixed('recipient', 32);
   const pkValue = r.u8('prekeyKind');
   const prekeyKind = PREKEY_BY_VALUE.get(pkValue);

@@ -2,7 +2,7 @@
 // computes over it. Byte diagram: docs/PROTOCOL.md "Log entry".
 //
 //   entry   = content || confirmationMac[32] || signature[64]
-//   content = u8 version(=1) || u8 kind || groupId[32] || u64 epoch || prevHash[32]
+//   content = u8 version(=1) || u8 kind || groupId[16] || u32 epoch || prevHash[32]
 //             || actor[32] || body(kind) || u16 n || n * (recipient[32] || envelopeHash[32])
 //
 // The signature (label "sig log entry") covers content || confirmationMac, so it covers
@@ -22,7 +22,10 @@ import { labelledHash } from '../identity/labelled-hash';
 import { WireReader, WireWriter } from './codec';
 
 export const LOG_ENTRY_VERSION = 1;
-export const GROUP_ID_BYTES = 32;
+/** Group IDs are 16 random bytes (the message header carries them too). */
+export const GROUP_ID_BYTES = 16;
+/** Epochs are u32 on every wire structure; a log ends at this epoch. */
+export const MAX_EPOCH = 0xffffffff;
 export const HASH_BYTES = 32;
 export const CONFIRMATION_MAC_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
@@ -261,14 +264,14 @@ function readBody(r: WireReader, kind: EntryKind): EntryBody {
 /** The content bytes: what the entry hash covers and the signature covers (with the MAC). */
 export function encodeLogEntryContent(content: LogEntryContent): Uint8Array {
   if (content.version !== LOG_ENTRY_VERSION) throw new RangeError(`"version" expected ${LOG_ENTRY_VERSION}`);
-  assertInteger('epoch', content.epoch);
+  assertInteger('epoch', content.epoch, 0, MAX_EPOCH);
   if (!ENTRY_KIND[content.body?.kind]) throw new TypeError('"body.kind" is not an entry kind');
   if (content.recipients.length > MAX_GROUP_MEMBERS) throw new RangeError('"recipients" exceeds the group size');
   const w = new WireWriter(256 + content.recipients.length * 64);
   w.u8(LOG_ENTRY_VERSION)
     .u8(ENTRY_KIND[content.body.kind])
     .fixed(content.groupId, GROUP_ID_BYTES)
-    .u64(content.epoch)
+    .u32(content.epoch)
     .fixed(content.prevHash, HASH_BYTES)
     .fixed(content.actor, 32);
   writeBody(w, content.body);
@@ -304,7 +307,7 @@ export function decodeLogEntry(bytes: Uint8Array): LogEntry {
   if (version !== LOG_ENTRY_VERSION) r.fail('version', `unsupported version ${version}`);
   const kind = enumOf(r, 'kind', KIND_BY_VALUE);
   const groupId = r.fixed('groupId', GROUP_ID_BYTES);
-  const epoch = r.u64('epoch');
+  const epoch = r.u32('epoch');
   const prevHash = r.fixed('prevHash', HASH_BYTES);
   const actor = r.fixed('actor', 32);
   const body = readBody(r, kind);

@@ -2,7 +2,7 @@
 // stores beside each append. No secrets, no group name. Byte diagram: docs/PROTOCOL.md
 // "Public group state".
 //
-//   u8 version(=1) || groupId[32] || u64 epoch || headHash[32] || u8 dissolved
+//   u8 version(=1) || groupId[16] || u32 epoch || headHash[32] || u8 dissolved
 //   || policy || u16 n || n * (memberId[32] || identityKey[32] || u8 role || u8 flags)
 //
 // flags bit 0 = leave requested (pending removal); other bits must be zero.
@@ -12,7 +12,7 @@ import { memberIdOf } from '../identity/member-id';
 import { MAX_GROUP_MEMBERS, MAX_PUBLIC_STATE_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
 import { WireReader, WireWriter } from './codec';
-import { compareIds, readPolicy, ROLE, writePolicy, type GroupPolicy, type Role } from './log-entry';
+import { compareIds, GROUP_ID_BYTES, readPolicy, ROLE, writePolicy, type GroupPolicy, type Role } from './log-entry';
 
 export const PUBLIC_STATE_VERSION = 1;
 
@@ -46,8 +46,8 @@ export function encodePublicGroupState(state: PublicGroupState): Uint8Array {
   }
   const w = new WireWriter(256 + state.members.length * 66)
     .u8(PUBLIC_STATE_VERSION)
-    .fixed(state.groupId, 32)
-    .u64(state.epoch)
+    .fixed(state.groupId, GROUP_ID_BYTES)
+    .u32(state.epoch)
     .fixed(state.headHash, 32)
     .u8(state.dissolved ? 1 : 0);
   writePolicy(w, state.policy);
@@ -73,8 +73,8 @@ export function decodePublicGroupState(p: Primitives, bytes: Uint8Array): Public
   if (bytes.length > MAX_PUBLIC_STATE_BYTES) r.fail('length', `exceeds ${MAX_PUBLIC_STATE_BYTES} bytes`);
   const version = r.u8('version');
   if (version !== PUBLIC_STATE_VERSION) r.fail('version', `unsupported version ${version}`);
-  const groupId = r.fixed('groupId', 32);
-  const epoch = r.u64('epoch');
+  const groupId = r.fixed('groupId', GROUP_ID_BYTES);
+  const epoch = r.u32('epoch');
   const headHash = r.fixed('headHash', 32);
   const dissolvedByte = r.u8('dissolved');
   if (dissolvedByte > 1) r.fail('dissolved', `unknown value ${dissolvedByte}`);

@@ -74,7 +74,7 @@ export function fakeEnvelope(groupId: Uint8Array, epoch: number, recipient: Uint
   });
 }
 
-export function createEntry(creator: TestIdentity, policy: GroupPolicy = defaultPolicy(), groupId = p.randomBytes(32)): Uint8Array {
+export function createEntry(creator: TestIdentity, policy: GroupPolicy = defaultPolicy(), groupId = p.randomBytes(16)): Uint8Array {
   return sealEntry(creator.seed, {
     version: 1,
     groupId,

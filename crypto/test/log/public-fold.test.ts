@@ -261,7 +261,7 @@ describe('public fold: rejection rules', () => {
 
   it('wrong group: an entry of another group is rejected', () => {
     const { s, alice } = smallGroup();
-    expectCode(() => apply(s, entryOn(s, alice, { kind: 'rotate' }, { tweak: (c) => ({ ...c, groupId: p.randomBytes(32) }) })), WRONG_GROUP);
+    expectCode(() => apply(s, entryOn(s, alice, { kind: 'rotate' }, { tweak: (c) => ({ ...c, groupId: p.randomBytes(16) }) })), WRONG_GROUP);
   });
 
   it('envelope rules: a rotate must box the secret to every other member, and only to them', () => {
