@@ -1,12 +1,43 @@
-// Placeholder entry until the relay lands (issue 5): serves /health so that the README's
-// start command is true at every commit.
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+// `npm start`: flags + environment -> config -> start the relay; prints where it listens.
+// Configuration table: relay/src/config.ts (docs/RELAY.md "Configuration").
+import { ConfigError, describeConfig, loadConfig } from './config';
+import { startRelay } from './server';
 
-const port = Number(process.env.RELAY_PORT ?? 8787);
-const host = process.env.RELAY_HOST ?? '127.0.0.1';
-const app = new Hono();
-app.get('/health', (c) => c.json({ status: 'ok' }));
-serve({ fetch: app.fetch, port, hostname: host }, (info) => {
-  console.log(`relay (placeholder) listening on http://${host}:${info.port}`);
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`Usage: npm start -- [flags]\n\n${describeConfig()}\n`);
+    return;
+  }
+  let config;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`relay: configuration error: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const relay = await startRelay(config);
+  if (config.logLevel === 'info') {
+    process.stdout.write(`relay listening on ${relay.httpUrl} (WebSocket ${relay.wsUrl}), data in ${config.dataDir}, synchronous=${config.synchronous}\n`);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (config.logLevel === 'info') process.stdout.write(`relay: ${signal}, draining sockets and checkpointing\n`);
+    relay.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`relay: failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
 });

@@ -1,0 +1,607 @@
+// The relay's runtime: groups in memory (public view + counters), the write lane (log
+// appends and group-committed sends, one at a time), fan-out to connected devices, catch-up
+// from the database, backpressure. Transport-neutral: the WebSocket server (server.ts) and
+// the HTTP app (app.ts) both call into it.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { bytesToHex } from '../../crypto/src/bytes';
+import { isE2eeError } from '../../crypto/src/errors';
+import { encodeRelayFrame, errorFrame, FRAME, RELAY_ERROR, CLOSE, type RelayErrorName } from '../../crypto/src/wire/relay-frames';
+import type { RelayConfig } from './config';
+import type { GroupView, LogEnforcer } from './log-enforcer';
+import { Metrics } from './metrics';
+import { RateLimiter } from './rate-limit';
+import { Sessions, type Session } from './sessions';
+import type { RelayStore, SendRecord, StoredGroup } from './store/types';
+
+/** A failure with a stable name, an HTTP status, and a message safe to show (no content, no IDs). */
+export class RelayError extends Error {
+  constructor(
+    readonly code: RelayErrorName,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RelayError';
+  }
+}
+
+export interface GroupRuntime {
+  ref: number;
+  groupId: Uint8Array;
+  view: GroupView;
+  lastSeq: number;
+  logLength: number;
+  peers: Set<Peer>;
+}
+
+interface PeerGroup {
+  /** Highest message seq delivered to this socket. */
+  sentSeq: number;
+  /** Number of log entries delivered (next index to send). */
+  sentLog: number;
+  syncing: boolean;
+  /** Send CAUGHT_UP when the current sync reaches the head. */
+  announce: boolean;
+}
+
+/** An authenticated device socket, as the core sees it. */
+export interface Peer {
+  readonly session: Session;
+  readonly ip: string;
+  send(frame: Uint8Array): void;
+  bufferedAmount(): number;
+  close(code: number, reason: string): void;
+  groups: Map<number, PeerGroup>;
+  lagging: boolean;
+  closed: boolean;
+  /** Set once the device has sent RESUME: live pushes start then. */
+  resumed: boolean;
+}
+
+interface PendingSend {
+  peer: Peer;
+  clientId: Uint8Array;
+  groupId: Uint8Array;
+  epoch: number;
+  body: Uint8Array;
+  arrivedAt: number;
+}
+
+/** Sends per group-commit transaction at most. */
+const MAX_BATCH = 4096;
+const SYNC_PAGE = 256;
+
+export interface CoreDeps {
+  config: RelayConfig;
+  store: RelayStore;
+  enforcer: LogEnforcer;
+  now?: () => number;
+}
+
+export class RelayCore {
+  readonly config: RelayConfig;
+  readonly store: RelayStore;
+  readonly enforcer: LogEnforcer;
+  readonly metrics = new Metrics();
+  readonly sessions: Sessions;
+  readonly sendLimiter: RateLimiter;
+  readonly ipLimiter: RateLimiter;
+  readonly claimLimiter: RateLimiter;
+  readonly now: () => number;
+  readonly blobDir: string;
+
+  private readonly groupsByHex = new Map<string, GroupRuntime>();
+  private readonly groupsByRef = new Map<number, GroupRuntime>();
+  private readonly peersByMember = new Map<string, Set<Peer>>();
+  private readonly lagging = new Set<Peer>();
+  private pending: PendingSend[] = [];
+  private flushScheduled = false;
+  private lane: Promise<unknown> = Promise.resolve();
+  private pendingCursors = new Map<string, { deviceRef: number; groupRef: number; seq: number }>();
+  private timers: NodeJS.Timeout[] = [];
+  private closing = false;
+
+  constructor(deps: CoreDeps) {
+    this.config = deps.config;
+    this.store = deps.store;
+    this.enforcer = deps.enforcer;
+    this.now = deps.now ?? Date.now;
+    this.sessions = new Sessions(this.config.tokenTtlSeconds * 1000, this.config.challengeTtlSeconds * 1000);
+    this.sendLimiter = new RateLimiter(this.config.sendRatePerIdentity);
+    this.ipLimiter = new RateLimiter(this.config.rateLimitPerIp);
+    this.claimLimiter = new RateLimiter(this.config.claimRatePerMinute / 60, this.config.claimRatePerMinute);
+    this.blobDir = join(this.config.dataDir, 'blobs');
+  }
+
+  /** Starts background work: backpressure polling, cursor flushes, retention, session sweeps. */
+  start(): void {
+    mkdirSync(this.blobDir, { recursive: true });
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(20, () => this.pollLagging());
+    every(1000, () => void this.flushCursors());
+    every(60_000, () => void this.sweepRetention());
+    every(30_000, () => {
+      const now = this.now();
+      this.sessions.sweep(now);
+      this.sendLimiter.sweep(now);
+      this.ipLimiter.sweep(now);
+      this.claimLimiter.sweep(now);
+    });
+    every(10_000, () => void this.store.sizeBytes().then((n) => (this.metrics.dbSizeBytes = n)));
+  }
+
+  /** Stops timers, waits for the write lane, saves cursors. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.serial(async () => undefined);
+    await this.flushCursors();
+  }
+
+  /** Runs `fn` on the write lane: appends and send batches never interleave. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lane.then(fn, fn);
+    this.lane = run.catch(() => undefined);
+    return run;
+  }
+
+  // --- groups ---------------------------------------------------------------
+
+  private install(g: StoredGroup, view: GroupView): GroupRuntime {
+    const hex = bytesToHex(g.groupId);
+    const existing = this.groupsByHex.get(hex);
+    if (existing) {
+      existing.view = view;
+      existing.lastSeq = g.lastSeq;
+      existing.logLength = g.logLength;
+      return existing;
+    }
+    const rt: GroupRuntime = { ref: g.ref, groupId: g.groupId, view, lastSeq: g.lastSeq, logLength: g.logLength, peers: new Set() };
+    this.groupsByHex.set(hex, rt);
+    this.groupsByRef.set(g.ref, rt);
+    return rt;
+  }
+
+  async group(groupId: Uint8Array): Promise<GroupRuntime | null> {
+    const hit = this.groupsByHex.get(bytesToHex(groupId));
+    if (hit) return hit;
+    const g = await this.store.loadGroup(groupId);
+    if (!g) return null;
+    return this.groupsByHex.get(bytesToHex(groupId)) ?? this.install(g, this.enforcer.view(g.publicState));
+  }
+
+  async groupByRef(ref: number): Promise<GroupRuntime | null> {
+    const hit = this.groupsByRef.get(ref);
+    if (hit) return hit;
+    const g = await this.store.loadGroupByRef(ref);
+    if (!g) return null;
+    return this.groupsByRef.get(ref) ?? this.install(g, this.enforcer.view(g.publicState));
+  }
+
+  /** The group, if `session` is served in it; RelayError otherwise. */
+  async servedGroup(session: Session, groupId: Uint8Array): Promise<GroupRuntime> {
+    const g = await this.group(groupId);
+    if (!g) throw new RelayError('UNKNOWN_GROUP', 404, 'unknown group');
+    if (!g.view.served.has(session.memberHex)) {
+      throw new RelayError(g.view.dissolved ? 'GROUP_DISSOLVED' : 'NOT_MEMBER', 403, 'not a member of this group');
+    }
+    return g;
+  }
+
+  // --- log ------------------------------------------------------------------
+
+  private rejectFold(e: unknown): never {
+    if (isE2eeError(e)) throw new RelayError('REJECTED_ENTRY', 422, `entry rejected: ${e.code}`);
+    throw e;
+  }
+
+  /** Creates a group from its create entry; the creator must be the authenticated device. */
+  async createGroup(session: Session, entry: Uint8Array, envelopes: Uint8Array[]) {
+    return this.serial(async () => {
+      let folded;
+      try {
+        folded = this.enforcer.genesis(entry, envelopes);
+      } catch (e) {
+        this.rejectFold(e);
+      }
+      if (!folded.view.served.has(session.memberHex)) throw new RelayError('FORBIDDEN', 403, 'the creator must be the authenticated device');
+      const out = await this.store.createGroup(folded.view.groupId, entry, folded.stored, this.now());
+      if (!out.ok) throw new RelayError('CONFLICT', 409, 'group already exists');
+      const rt = this.install(out.group, folded.view);
+      this.metrics.logEntries++;
+      this.afterAppend(rt, 0, entry, folded.stored.envelopes, out.added, out.removed);
+      return { index: 0, head: folded.view.head, epoch: folded.view.epoch };
+    });
+  }
+
+  /** Compare-and-swap append; the fold runs inside the store's transaction. */
+  async appendLog(session: Session, groupId: Uint8Array, expectedHead: Uint8Array, entry: Uint8Array, envelopes: Uint8Array[]) {
+    return this.serial(async () => {
+      const g = await this.servedGroup(session, groupId);
+      let view: GroupView | undefined;
+      let envs: { recipient: Uint8Array; envelope: Uint8Array }[] = [];
+      const out = await this.store.appendEntry(
+        groupId,
+        expectedHead,
+        entry,
+        (stored) => {
+          try {
+            const f = this.enforcer.append(stored.publicState, entry, envelopes);
+            view = f.view;
+            envs = f.stored.envelopes;
+            return f.stored;
+          } catch (e) {
+            this.rejectFold(e);
+          }
+        },
+        this.now(),
+      );
+      if (!out.ok) {
+        if (out.reason === 'head-mismatch') throw new RelayError('HEAD_MISMATCH', 409, 'the log head moved: fetch, rebase, retry');
+        throw new RelayError('UNKNOWN_GROUP', 404, 'unknown group');
+      }
+      this.install(out.group, view!);
+      this.metrics.logEntries++;
+      this.afterAppend(g, out.index, entry, envs, out.added, out.removed);
+      return { index: out.index, head: view!.head, epoch: view!.epoch };
+    });
+  }
+
+  /** After an append commits: cut off departed devices, attach joiners, push the entry. */
+  private afterAppend(
+    g: GroupRuntime,
+    index: number,
+    entry: Uint8Array,
+    envelopes: { recipient: Uint8Array; envelope: Uint8Array }[],
+    added: Uint8Array[],
+    removed: Uint8Array[],
+  ): void {
+    for (const id of removed) {
+      const hex = bytesToHex(id);
+      for (const peer of this.peersByMember.get(hex) ?? []) {
+        if (peer.groups.delete(g.ref)) {
+          g.peers.delete(peer);
+          peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
+        }
+      }
+    }
+    const byRecipient = new Map(envelopes.map((e) => [bytesToHex(e.recipient), e.envelope]));
+    for (const peer of g.peers) {
+      const pg = peer.groups.get(g.ref);
+      if (!pg || !peer.resumed) continue;
+      if (pg.syncing || peer.lagging || pg.sentLog !== index) {
+        this.sync(peer, g);
+        continue;
+      }
+      const envelope = byRecipient.get(peer.session.memberHex) ?? new Uint8Array(0);
+      peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry, envelope }));
+      pg.sentLog = index + 1;
+      this.checkPressure(peer);
+    }
+    for (const id of added) {
+      for (const peer of this.peersByMember.get(bytesToHex(id)) ?? []) {
+        if (!peer.resumed || peer.groups.has(g.ref)) continue;
+        void this.attach(peer, g, null);
+      }
+    }
+  }
+
+  // --- sends (group commit) ---------------------------------------------------
+
+  enqueueSend(peer: Peer, clientId: Uint8Array, groupId: Uint8Array, epoch: number, body: Uint8Array): void {
+    this.pending.push({ peer, clientId, groupId, epoch, body, arrivedAt: performance.now() });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        void this.serial(() => this.flush());
+      });
+    }
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
+      this.pending = this.pending.length <= MAX_BATCH ? [] : this.pending.slice(MAX_BATCH);
+      // Load any group not yet cached (rare: the sender's groups are loaded at RESUME).
+      for (const s of batch) if (!this.groupsByHex.has(bytesToHex(s.groupId))) await this.group(s.groupId);
+      const records: SendRecord[] = [];
+      const accepted: { s: PendingSend; g: GroupRuntime }[] = [];
+      const now = this.now();
+      for (const s of batch) {
+        const g = this.groupsByHex.get(bytesToHex(s.groupId));
+        const hex = s.peer.session.memberHex;
+        let err: RelayErrorName | null = null;
+        if (!g) err = 'UNKNOWN_GROUP';
+        else if (!g.view.served.has(hex)) err = g.view.dissolved ? 'GROUP_DISSOLVED' : 'NOT_MEMBER';
+        else if (!g.view.maySend(hex)) err = 'FORBIDDEN';
+        else if (s.epoch < g.view.epoch) err = 'STALE_EPOCH';
+        else if (s.epoch > g.view.epoch) err = 'FUTURE_EPOCH';
+        if (err || !g) {
+          this.sendError(s.peer, err ?? 'UNKNOWN_GROUP', errDetail(err ?? 'UNKNOWN_GROUP'), s.clientId);
+          continue;
+        }
+        records.push({ groupRef: g.ref, senderRef: s.peer.session.deviceRef, clientId: s.clientId, epoch: s.epoch, sentAt: now, body: s.body });
+        accepted.push({ s, g });
+      }
+      if (records.length === 0) continue;
+      let results;
+      try {
+        results = await this.store.commitSends(records);
+      } catch {
+        for (const { s } of accepted) this.sendError(s.peer, 'INTERNAL', 'store failure; retry', s.clientId);
+        continue;
+      }
+      this.metrics.commitBatches++;
+      const done = performance.now();
+      for (let i = 0; i < accepted.length; i++) {
+        const { s, g } = accepted[i]!;
+        const r = results[i]!;
+        this.metrics.commitLatency.observe((done - s.arrivedAt) / 1000);
+        if (r.seq === 0) {
+          this.sendError(s.peer, 'CONFLICT', 'client message ID already used in another group', s.clientId);
+          continue;
+        }
+        if (!r.duplicate) {
+          this.metrics.messagesStored++;
+          if (r.seq > g.lastSeq) g.lastSeq = r.seq;
+          const frame = encodeRelayFrame({
+            type: FRAME.MESSAGE,
+            groupId: g.groupId,
+            seq: r.seq,
+            sender: s.peer.session.memberId,
+            epoch: s.epoch,
+            sentAt: records[i]!.sentAt,
+            ciphertext: s.body,
+          });
+          this.fanout(g, r.seq, s.peer, frame);
+        }
+        if (!s.peer.closed) {
+          s.peer.send(encodeRelayFrame({ type: FRAME.SEND_OK, clientMessageId: s.clientId, groupId: g.groupId, seq: r.seq, duplicate: r.duplicate }));
+        }
+      }
+    }
+  }
+
+  private fanout(g: GroupRuntime, seq: number, sender: Peer, frame: Uint8Array): void {
+    for (const peer of g.peers) {
+      const pg = peer.groups.get(g.ref);
+      if (!pg) continue;
+      if (peer === sender) {
+        if (!pg.syncing && pg.sentSeq === seq - 1) pg.sentSeq = seq;
+        continue;
+      }
+      if (peer.lagging || pg.syncing) continue;
+      if (pg.sentSeq !== seq - 1) {
+        this.sync(peer, g);
+        continue;
+      }
+      peer.send(frame);
+      pg.sentSeq = seq;
+      this.metrics.deliveries++;
+      this.checkPressure(peer);
+    }
+  }
+
+  sendError(peer: Peer, code: RelayErrorName, detail: string, clientId?: Uint8Array): void {
+    this.metrics.error(code);
+    if (!peer.closed) peer.send(errorFrame(RELAY_ERROR[code], detail, clientId));
+  }
+
+  // --- connections, resume, catch-up ---------------------------------------------
+
+  addPeer(peer: Peer): void {
+    let set = this.peersByMember.get(peer.session.memberHex);
+    if (!set) this.peersByMember.set(peer.session.memberHex, (set = new Set()));
+    set.add(peer);
+    this.metrics.connections++;
+  }
+
+  removePeer(peer: Peer): void {
+    if (peer.closed) return;
+    peer.closed = true;
+    this.metrics.connections--;
+    const set = this.peersByMember.get(peer.session.memberHex);
+    set?.delete(peer);
+    if (set && set.size === 0) this.peersByMember.delete(peer.session.memberHex);
+    for (const ref of peer.groups.keys()) this.groupsByRef.get(ref)?.peers.delete(peer);
+    peer.groups.clear();
+    this.lagging.delete(peer);
+  }
+
+  /** RESUME: attach the device to every group it is served in, from its cursors, and catch up. */
+  async resume(peer: Peer, cursors: { groupId: Uint8Array; messageAfter: number; logFrom: number }[]): Promise<void> {
+    const given = new Map(cursors.map((c) => [bytesToHex(c.groupId), c]));
+    const groups = await this.store.groupsOf(peer.session.deviceRef);
+    peer.resumed = true;
+    for (const stored of groups) {
+      if (peer.closed) return;
+      const g = await this.groupByRef(stored.ref);
+      if (!g || !g.view.served.has(peer.session.memberHex)) continue;
+      await this.attach(peer, g, given.get(bytesToHex(g.groupId)) ?? null);
+    }
+  }
+
+  private async attach(peer: Peer, g: GroupRuntime, cursor: { messageAfter: number; logFrom: number } | null): Promise<void> {
+    const m = await this.store.membership(g.ref, peer.session.deviceRef);
+    if (!m || peer.closed || peer.groups.has(g.ref)) return;
+    let sentSeq: number;
+    let sentLog: number;
+    if (cursor) {
+      sentSeq = Math.max(m.joinedSeq, Math.min(cursor.messageAfter, g.lastSeq));
+      sentLog = Math.max(m.joinedLog, Math.min(cursor.logFrom, g.logLength));
+    } else {
+      const acked = await this.store.cursor(peer.session.deviceRef, g.ref);
+      sentSeq = Math.max(m.joinedSeq, Math.min(acked ?? 0, g.lastSeq));
+      sentLog = m.joinedLog;
+    }
+    if (peer.closed || peer.groups.has(g.ref)) return;
+    peer.groups.set(g.ref, { sentSeq, sentLog, syncing: false, announce: true });
+    g.peers.add(peer);
+    this.sync(peer, g);
+  }
+
+  /** Catch-up from the database until the socket has everything, then live pushes resume. */
+  private sync(peer: Peer, g: GroupRuntime): void {
+    const pg = peer.groups.get(g.ref);
+    if (!pg || pg.syncing || peer.closed) return;
+    pg.syncing = true;
+    void this.runSync(peer, g, pg).finally(() => {
+      pg.syncing = false;
+    });
+  }
+
+  private async runSync(peer: Peer, g: GroupRuntime, pg: PeerGroup): Promise<void> {
+    for (;;) {
+      if (peer.closed || peer.lagging || !peer.groups.has(g.ref)) return;
+      if (pg.sentLog < g.logLength) {
+        const items = await this.store.readLog(g.ref, pg.sentLog - 1, 64, peer.session.memberId);
+        if (peer.closed || !peer.groups.has(g.ref)) return;
+        for (const it of items) {
+          if (it.index < pg.sentLog) continue;
+          peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index: it.index, entry: it.entry, envelope: it.envelope }));
+          pg.sentLog = it.index + 1;
+        }
+        if (items.length === 0) pg.sentLog = g.logLength;
+        this.checkPressure(peer);
+        continue;
+      }
+      if (pg.sentSeq < g.lastSeq) {
+        const rows = await this.store.readMessages(g.ref, pg.sentSeq, SYNC_PAGE);
+        if (peer.closed || !peer.groups.has(g.ref)) return;
+        for (const r of rows) {
+          if (r.seq <= pg.sentSeq) continue;
+          peer.send(
+            encodeRelayFrame({ type: FRAME.MESSAGE, groupId: g.groupId, seq: r.seq, sender: r.sender, epoch: r.epoch, sentAt: r.sentAt, ciphertext: r.body }),
+          );
+          pg.sentSeq = r.seq;
+          this.metrics.deliveries++;
+        }
+        if (rows.length === 0) pg.sentSeq = g.lastSeq; // deleted by retention
+        this.checkPressure(peer);
+        continue;
+      }
+      if (pg.announce) {
+        pg.announce = false;
+        peer.send(encodeRelayFrame({ type: FRAME.CAUGHT_UP, groupId: g.groupId, messageSeq: pg.sentSeq, logLength: pg.sentLog }));
+      }
+      return;
+    }
+  }
+
+  /** Backpressure: over the soft limit, stop live pushes; over the hard limit, close. */
+  checkPressure(peer: Peer): void {
+    const queued = peer.bufferedAmount();
+    if (queued > this.config.socketHardLimitBytes) {
+      this.metrics.error('TOO_SLOW');
+      peer.close(CLOSE.TOO_SLOW, 'too slow');
+      return;
+    }
+    if (queued > this.config.socketSoftLimitBytes && !peer.lagging) {
+      peer.lagging = true;
+      this.lagging.add(peer);
+    }
+  }
+
+  private pollLagging(): void {
+    for (const peer of this.lagging) {
+      if (peer.closed) {
+        this.lagging.delete(peer);
+        continue;
+      }
+      const queued = peer.bufferedAmount();
+      if (queued > this.config.socketHardLimitBytes) {
+        peer.close(CLOSE.TOO_SLOW, 'too slow');
+        continue;
+      }
+      if (queued <= this.config.socketSoftLimitBytes / 2) {
+        peer.lagging = false;
+        this.lagging.delete(peer);
+        for (const ref of peer.groups.keys()) {
+          const g = this.groupsByRef.get(ref);
+          if (g) this.sync(peer, g);
+        }
+      }
+    }
+  }
+
+  /** ACK: remembers the device's cursor (saved in batches). */
+  ack(peer: Peer, groupId: Uint8Array, seq: number): void {
+    const g = this.groupsByHex.get(bytesToHex(groupId));
+    if (!g || !peer.groups.has(g.ref)) {
+      this.sendError(peer, 'NOT_MEMBER', 'not a member of this group');
+      return;
+    }
+    const key = `${peer.session.deviceRef}:${g.ref}`;
+    const s = Math.min(seq, g.lastSeq);
+    const prev = this.pendingCursors.get(key);
+    if (!prev || prev.seq < s) this.pendingCursors.set(key, { deviceRef: peer.session.deviceRef, groupRef: g.ref, seq: s });
+  }
+
+  async flushCursors(): Promise<void> {
+    if (this.pendingCursors.size === 0) return;
+    const batch = [...this.pendingCursors.values()];
+    this.pendingCursors = new Map();
+    await this.store.saveCursors(batch);
+  }
+
+  /** Retention: acknowledged-by-all and too-old messages; blobs by age and dissolved groups. */
+  async sweepRetention(): Promise<{ messages: number; blobs: number }> {
+    if (this.closing) return { messages: 0, blobs: 0 };
+    await this.flushCursors();
+    const r = await this.serial(() => this.store.sweep(this.now() - this.config.retentionSeconds * 1000));
+    for (const id of r.blobs) rmSync(join(this.blobDir, bytesToHex(id)), { force: true });
+    return { messages: r.messages, blobs: r.blobs.length };
+  }
+
+  /** Pushes a JOIN_REQUEST notice to connected devices allowed to approve. */
+  notifyJoinRequest(g: GroupRuntime, requestId: number): void {
+    for (const peer of g.peers) {
+      if (!g.view.mayApproveJoin(peer.session.memberHex)) continue;
+      peer.send(encodeRelayFrame({ type: FRAME.JOIN_REQUEST, groupId: g.groupId, requestId }));
+    }
+  }
+
+  /** Time-ordered 16-byte ID: 6 bytes of milliseconds, 10 random bytes. */
+  newTimeOrderedId(): Uint8Array {
+    const id = new Uint8Array(16);
+    let t = this.now();
+    for (let i = 5; i >= 0; i--) {
+      id[i] = t % 256;
+      t = Math.floor(t / 256);
+    }
+    id.set(randomBytes(10), 6);
+    return id;
+  }
+
+  /** Every open peer (for shutdown). */
+  allPeers(): Peer[] {
+    const out: Peer[] = [];
+    for (const set of this.peersByMember.values()) out.push(...set);
+    return out;
+  }
+}
+
+function errDetail(code: RelayErrorName): string {
+  switch (code) {
+    case 'STALE_EPOCH':
+      return 'epoch replaced: fetch the log, catch up, re-encrypt';
+    case 'FUTURE_EPOCH':
+      return 'unknown epoch: fetch the log';
+    case 'NOT_MEMBER':
+      return 'not a member of this group';
+    case 'FORBIDDEN':
+      return 'muted: the policy does not let you send';
+    case 'GROUP_DISSOLVED':
+      return 'group dissolved';
+    default:
+      return 'unknown group';
+  }
+}

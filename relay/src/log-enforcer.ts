@@ -1,0 +1,137 @@
+// The relay's view of a group, from crypto/'s public fold (crypto/src/log/public-fold.ts).
+//
+// This adapter is the only place the relay touches the membership log's rules: it folds an
+// entry on the stored state (signature, authorisation, chain, envelopes), and turns the
+// public state into the routing facts the relay needs (who is served, the epoch, who may
+// send, invite or approve). It learns no group name and no secret.
+import { bytesToHex } from '../../crypto/src/bytes';
+import { E2eeError } from '../../crypto/src/errors';
+import {
+  canInvite,
+  canSendMessage,
+  decodeEnvelopeRecipient,
+  decodeLogEntry,
+  decodePublicGroupState,
+  encodePublicGroupState,
+  foldPublicEntry,
+  foldPublicGenesis,
+  isServed,
+  memberIdOf,
+  type PublicGroupState,
+} from '../../crypto/src/log/public-fold';
+import type { Primitives } from '../../crypto/src/primitives/types';
+import type { FoldedAppend } from './store/types';
+
+export interface GroupView {
+  readonly groupId: Uint8Array;
+  readonly epoch: number;
+  readonly head: Uint8Array;
+  readonly dissolved: boolean;
+  /** Hex member IDs the relay serves (members without a pending leave, in a live group). */
+  readonly served: ReadonlySet<string>;
+  /** May this member post a message now (served, not muted)? */
+  maySend(memberHex: string): boolean;
+  /** May this member create invite links? */
+  mayInvite(memberHex: string): boolean;
+  /** May this member see and act on join requests? */
+  mayApproveJoin(memberHex: string): boolean;
+}
+
+export interface Folded {
+  view: GroupView;
+  stored: FoldedAppend;
+}
+
+export interface LogEnforcer {
+  memberIdOf(identityKey: Uint8Array): Uint8Array;
+  /** Group ID named by an entry (to route a create). Throws E2eeError(MALFORMED). */
+  groupIdOf(entry: Uint8Array): Uint8Array;
+  /** Folds a create entry. Throws E2eeError with the fold's code to reject. */
+  genesis(entry: Uint8Array, envelopes: Uint8Array[]): Folded;
+  /** Folds an entry on the stored state. Throws E2eeError with the fold's code to reject. */
+  append(state: Uint8Array, entry: Uint8Array, envelopes: Uint8Array[]): Folded;
+  /** The view of a stored state (decoded and checked). */
+  view(state: Uint8Array): GroupView;
+}
+
+function hexOf(b: Uint8Array): string {
+  return bytesToHex(b);
+}
+
+class PublicView implements GroupView {
+  readonly served: ReadonlySet<string>;
+  private readonly byHex: Map<string, Uint8Array>;
+
+  constructor(private readonly state: PublicGroupState) {
+    const served = new Set<string>();
+    this.byHex = new Map();
+    for (const m of state.members) {
+      const h = hexOf(m.memberId);
+      this.byHex.set(h, m.memberId);
+      if (isServed(state, m.memberId)) served.add(h);
+    }
+    this.served = served;
+  }
+
+  get groupId(): Uint8Array {
+    return this.state.groupId;
+  }
+  get epoch(): number {
+    return this.state.epoch;
+  }
+  get head(): Uint8Array {
+    return this.state.headHash;
+  }
+  get dissolved(): boolean {
+    return this.state.dissolved;
+  }
+
+  maySend(memberHex: string): boolean {
+    const id = this.byHex.get(memberHex);
+    return !!id && canSendMessage(this.state, id);
+  }
+
+  mayInvite(memberHex: string): boolean {
+    const id = this.byHex.get(memberHex);
+    return !!id && canInvite(this.state, id);
+  }
+
+  mayApproveJoin(memberHex: string): boolean {
+    // Whoever may commit the add may see the requests: every member for an open group,
+    // owner and admins for approval, the invite permission for invite-only.
+    return this.mayInvite(memberHex);
+  }
+}
+
+function stored(p: Primitives, state: PublicGroupState, envelopes: Uint8Array[]): FoldedAppend {
+  return {
+    publicState: encodePublicGroupState(state),
+    head: state.headHash,
+    epoch: state.epoch,
+    dissolved: state.dissolved,
+    served: state.members.filter((m) => isServed(state, m.memberId)).map((m) => m.memberId),
+    envelopes: envelopes.map((envelope) => ({ recipient: decodeEnvelopeRecipient(envelope), envelope })),
+  };
+}
+
+export function createLogEnforcer(p: Primitives): LogEnforcer {
+  return {
+    memberIdOf: (identityKey) => memberIdOf(p, identityKey),
+    groupIdOf: (entry) => decodeLogEntry(entry).groupId,
+    genesis(entry, envelopes) {
+      if (envelopes.length > 0) {
+        throw new E2eeError('E2E_ERR_ENVELOPE_MISMATCH', 'a create entry carries no envelopes', 'genesis');
+      }
+      const state = foldPublicGenesis(p, entry);
+      return { view: new PublicView(state), stored: stored(p, state, envelopes) };
+    },
+    append(stateBytes, entry, envelopes) {
+      const before = decodePublicGroupState(p, stateBytes);
+      const state = foldPublicEntry(p, before, entry, envelopes);
+      return { view: new PublicView(state), stored: stored(p, state, envelopes) };
+    },
+    view(stateBytes) {
+      return new PublicView(decodePublicGroupState(p, stateBytes));
+    },
+  };
+}
