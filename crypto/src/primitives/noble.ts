@@ -4,11 +4,34 @@ import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { bytesToNumberLE } from '@noble/curves/utils.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
+import { SecretKeyCache } from './secret-key-cache';
 import type { RawBackend } from './types';
 
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;
+
+/**
+ * RFC 8032 signing with the expanded key prepared once per seed array (the identity state
+ * keeps one array across calls): saves the public-key multiplication @noble/curves' `sign`
+ * repeats on every call. The cache is a WeakMap keyed by the seed object (secret-key-cache.ts).
+ */
+const signingKeys = new SecretKeyCache<{ prefix: Uint8Array; scalar: bigint; publicKey: Uint8Array }>();
+function prepareSigningKey(seed: Uint8Array) {
+  const { prefix, scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(seed);
+  return { prefix: prefix.slice(), scalar, publicKey: pointBytes };
+}
+
+function signRfc8032(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  const { prefix, scalar, publicKey } = signingKeys.get(seed, prepareSigningKey);
+  const r = bytesToNumberLE(sha512.create().update(prefix).update(message).digest()) % L;
+  const R = Point.BASE.multiply(r).toBytes();
+  const k = bytesToNumberLE(sha512.create().update(R).update(publicKey).update(message).digest()) % L;
+  const signature = new Uint8Array(64);
+  signature.set(R, 0);
+  signature.set(numberToBytesLE((r + k * scalar) % L, 32), 32);
+  return signature;
+}
 
 /**
  * Cofactorless RFC 8032 verification: accept iff encode([S]B - [k]A) == R bytes, with
@@ -42,8 +65,8 @@ function openOrNull(open: () => Uint8Array): Uint8Array | null {
 
 export const nobleBackend: RawBackend = {
   name: 'noble',
-  ed25519PublicKey: (seed) => ed25519.getPublicKey(seed),
-  ed25519Sign: (seed, message) => ed25519.sign(message, seed),
+  ed25519PublicKey: (seed) => signingKeys.get(seed, prepareSigningKey).publicKey.slice(),
+  ed25519Sign: signRfc8032,
   // Strict RFC 8032 decoding (y < p) and the cofactorless equation; the shared policy runs first anyway.
   ed25519Verify: (publicKey, message, signature) => {
     try {
