@@ -1,0 +1,29 @@
+// What a page asks for. Pages only emit intents; the SDK wiring (later) performs them
+// (encrypts, commits, sends) and answers with a new view model. Plain data only.
+import type { GroupKind, JoinPolicy } from './view-model';
+
+export type Intent =
+  | { type: 'send-text'; chatId: string; text: string; replyTo: string | null; mentions: string[]; mentionAll: boolean }
+  | { type: 'send-media'; chatId: string; media: 'image' | 'video' | 'voice' | 'file'; localPath: string }
+  | { type: 'recall'; chatId: string; messageId: string }
+  | { type: 'vote'; chatId: string; messageId: string; optionId: string }
+  | { type: 'mark-read'; chatId: string }
+  | { type: 'pin'; chatId: string; pinned: boolean }
+  | { type: 'mute'; chatId: string; muted: boolean }
+  | { type: 'set-group-name'; chatId: string; name: string }
+  | { type: 'set-announcement'; chatId: string; text: string }
+  | { type: 'set-my-nickname'; chatId: string; nickname: string }
+  | { type: 'set-remark'; chatId: string; remark: string }
+  | { type: 'set-join-policy'; chatId: string; policy: JoinPolicy }
+  | { type: 'mute-all'; chatId: string; muted: boolean }
+  | { type: 'invite'; chatId: string }
+  | { type: 'kick'; chatId: string; memberId: string }
+  | { type: 'mute-member'; chatId: string; memberId: string; muted: boolean }
+  | { type: 'set-role'; chatId: string; memberId: string; role: 'admin' | 'member' }
+  | { type: 'leave'; chatId: string }
+  | { type: 'dissolve'; chatId: string }
+  | { type: 'create-group'; name: string; kind: GroupKind; joinPolicy: JoinPolicy }
+  | { type: 'search'; query: string; chatId: string | null }
+  | { type: 'subscribe-notifications' };
+
+export type IntentType = Intent['type'];

@@ -1,0 +1,113 @@
+// What can be checked without WeChat DevTools: the project and app configuration are
+// complete and consistent, every page listed exists as a Component() page with all four
+// files, every template compiles with the official compiler (wcc) and every style sheet
+// with wcsc, and the UI speaks Chinese.
+import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileProjectCopy, loadSimulate, makeCompilerExecutable, MINIPROGRAM_ROOT, packageFiles } from './page-harness';
+
+const require = createRequire(import.meta.url);
+const readJson = (file: string) => JSON.parse(readFileSync(join(MINIPROGRAM_ROOT, file), 'utf8')) as Record<string, unknown>;
+const CJK = /[\u4e00-\u9fff]/;
+
+const projectConfig = readJson('project.config.json') as {
+  appid: string;
+  compileType: string;
+  miniprogramRoot: string;
+  libVersion: string;
+  setting: { useCompilerPlugins: string[] };
+  packOptions: { ignore: { type: string; value: string }[] };
+};
+const appJson = readJson('app.json') as { pages: string[]; window: { navigationBarTitleText: string }; sitemapLocation: string };
+
+function versionAtLeast(version: string, floor: string): boolean {
+  const a = version.split('.').map(Number);
+  const b = floor.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+describe('project.config.json and app.json', () => {
+  it('is a TypeScript mini program rooted here, tourist appid, base library >= 2.15.0', () => {
+    expect(projectConfig.appid).toBe('touristappid');
+    expect(projectConfig.compileType).toBe('miniprogram');
+    expect(projectConfig.setting.useCompilerPlugins).toContain('typescript');
+    expect(existsSync(join(MINIPROGRAM_ROOT, projectConfig.miniprogramRoot, 'app.json'))).toBe(true);
+    expect(versionAtLeast(projectConfig.libVersion, '2.15.0')).toBe(true);
+    expect(versionAtLeast('2.14.9', '2.15.0')).toBe(false); // the check itself can fail
+  });
+
+  it('keeps test, build-input and typing files out of the uploaded package', () => {
+    const ignored = projectConfig.packOptions.ignore.map((i) => `${i.type}:${i.value}`);
+    for (const entry of ['folder:test', 'folder:sdk', 'file:sdk-entry.ts', 'suffix:.test.ts']) expect(ignored).toContain(entry);
+    const files = packageFiles();
+    expect(files.some((f) => f.startsWith('test/') || f.startsWith('sdk/') || f.endsWith('.test.ts'))).toBe(false);
+    expect(files).toContain('app.ts');
+  });
+
+  it('lists every page folder, and every listed page is a Component() page with .ts, .wxml, .wxss and .json', () => {
+    const folders = readdirSync(join(MINIPROGRAM_ROOT, 'pages')).map((d) => `pages/${d}/index`);
+    expect([...appJson.pages].sort()).toEqual(folders.sort());
+    expect(appJson.pages[0]).toBe('pages/chat-list/index');
+    for (const page of appJson.pages) {
+      for (const ext of ['ts', 'wxml', 'wxss', 'json']) expect(existsSync(join(MINIPROGRAM_ROOT, `${page}.${ext}`)), `${page}.${ext}`).toBe(true);
+      const source = readFileSync(join(MINIPROGRAM_ROOT, `${page}.ts`), 'utf8');
+      expect(source, page).toMatch(/^Component\(\{/m);
+      expect(source, page).not.toMatch(/\bPage\(\{/);
+      expect(source, `${page} calls setData directly`).not.toMatch(/this\.setData\(/);
+      const json = readJson(`${page}.json`) as { navigationBarTitleText?: string; usingComponents?: object };
+      expect(json.usingComponents, page).toBeTypeOf('object');
+      expect(json.navigationBarTitleText, page).toMatch(CJK);
+      expect(readFileSync(join(MINIPROGRAM_ROOT, `${page}.wxml`), 'utf8'), page).toMatch(CJK);
+    }
+    expect(appJson.window.navigationBarTitleText).toMatch(CJK);
+    expect(existsSync(join(MINIPROGRAM_ROOT, appJson.sitemapLocation))).toBe(true);
+    expect(existsSync(join(MINIPROGRAM_ROOT, 'app.ts'))).toBe(true);
+  });
+
+  it('pages import nothing from the SDK bundle or the crypto core (they render view models only)', () => {
+    for (const page of appJson.pages) {
+      const source = readFileSync(join(MINIPROGRAM_ROOT, `${page}.ts`), 'utf8');
+      const imports = [...source.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
+      for (const spec of imports) expect(spec, page).toMatch(/^\.\.\/\.\.\/lib\/(store|connect|present|view-model|intents)$/);
+    }
+  });
+});
+
+describe('the official template and style compilers', () => {
+  let copy: ReturnType<typeof compileProjectCopy>;
+  beforeAll(() => {
+    makeCompilerExecutable();
+    loadSimulate(); // the compiled templates expect jsdom's window and navigator
+    copy = compileProjectCopy();
+  });
+  afterAll(() => copy.dispose());
+
+  it('compiles every page template with wcc, and each page resolves to a render function', () => {
+    const compiler = require('miniprogram-compiler') as { wxmlToJs(root: string): string };
+    const gwx = new Function(compiler.wxmlToJs(copy.root))() as (path: string) => unknown;
+    for (const page of appJson.pages) expect(typeof gwx(`${page}.wxml`), page).toBe('function');
+    expect(typeof gwx('pages/not-a-page/index.wxml')).not.toBe('function');
+  });
+
+  it('rejects a broken template (the compile check can fail)', () => {
+    const compiler = require('miniprogram-compiler') as { wxmlToJs(root: string, options: { wxmlList: string[] }): string };
+    const broken = compileProjectCopy();
+    try {
+      const file = join(broken.root, 'pages/chat/index.wxml');
+      require('node:fs').writeFileSync(file, '<view wx:if="{{a}}"><text>未闭合</view>');
+      expect(() => compiler.wxmlToJs(broken.root, { wxmlList: ['pages/chat/index.wxml'] })).toThrow(/编译 \.wxml 文件错误/);
+    } finally {
+      broken.dispose();
+    }
+  });
+
+  it('compiles every style sheet with wcsc', () => {
+    const compiler = require('miniprogram-compiler') as { wxssToJs(root: string): string };
+    const css = new Function(compiler.wxssToJs(copy.root))() as (path: string) => unknown;
+    for (const page of appJson.pages) expect(css(`${page}.wxss`), page).toBeDefined();
+    expect(css('app.wxss')).toBeDefined();
+  });
+});
