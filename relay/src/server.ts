@@ -69,10 +69,15 @@ interface SocketState {
 const STATE = Symbol('relayState');
 type RelaySocket = WebSocket & { [STATE]: SocketState };
 
-export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
+export interface StartOptions {
+  /** Clock in milliseconds (tests move it to expire tokens and invites). */
+  now?: () => number;
+}
+
+export async function startRelay(config: RelayConfig, opts: StartOptions = {}): Promise<RunningRelay> {
   const p = await loadDefaultPrimitives(nodeRandom);
   const store = openSqliteStore({ file: join(config.dataDir, 'relay.sqlite'), synchronous: config.synchronous });
-  const core = new RelayCore({ config, store, enforcer: createLogEnforcer(p) });
+  const core = new RelayCore({ config, store, enforcer: createLogEnforcer(p), ...(opts.now ? { now: opts.now } : {}) });
   core.start();
   const app = createApp(core, p);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;

@@ -42,6 +42,8 @@ export interface Built {
   entry: Uint8Array;
   envelopes: Uint8Array[];
   state: PublicGroupState;
+  /** false when the public fold rejects the entry (state is then the previous state). */
+  valid?: boolean;
 }
 
 function sign(p: Primitives, actor: Device, content: LogEntryContent): Uint8Array {
@@ -99,7 +101,14 @@ export function buildEntry(p: Primitives, actor: Device, state: PublicGroupState
   const envelopes = recipientIds.map((id) => envelopeFor(p, state, epoch, id, kind));
   const recipients = recipientIds.map((memberId, i) => ({ memberId, envelopeHash: envelopeHashOf(p, envelopes[i]!) }));
   const entry = sign(p, actor, { version: 1, groupId: state.groupId, epoch, prevHash: state.headHash, actor: actor.memberId, body, recipients });
-  return { entry, envelopes, state: foldPublicEntry(p, state, entry, envelopes) };
+  let next = state;
+  let valid = true;
+  try {
+    next = foldPublicEntry(p, state, entry, envelopes);
+  } catch {
+    valid = false; // tests also build entries the fold must reject
+  }
+  return { entry, envelopes, state: next, valid };
 }
 
 export function buildAdd(p: Primitives, actor: Device, state: PublicGroupState, joiners: Device[]): Built {
