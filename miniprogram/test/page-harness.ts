@@ -1,34 +1,19 @@
 // Page-test toolchain: a compiled copy of the mini program (TS -> CommonJS, as the
 // DevTools TypeScript plugin would produce), jsdom globals, and miniprogram-simulate
 // with the official template compiler (whose Linux binaries ship without their run bit).
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
 import { JSDOM } from 'jsdom';
+import { packageFiles } from '../../scripts/bundle-size';
+
+export { packageFiles };
 
 export const MINIPROGRAM_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-
-/** Sources that are not part of the mini program package (see packOptions.ignore). */
-const NOT_IN_PACKAGE = [/^test\//, /^sdk\//, /^sdk-entry\.ts$/, /^tsconfig.*\.json$/, /\.test\.ts$/, /\.d\.ts$/, /^miniprogram_npm\//, /\.md$/];
-
-function walk(dir: string, root = dir): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...walk(path, root));
-    else out.push(relative(root, path).split('\\').join('/'));
-  }
-  return out;
-}
-
-/** Files of the mini program package, repo-relative to the mini program root. */
-export function packageFiles(root = MINIPROGRAM_ROOT): string[] {
-  return walk(root).filter((f) => !NOT_IN_PACKAGE.some((re) => re.test(f)));
-}
 
 /**
  * Copies the mini program to a temp dir with every .ts compiled to a CommonJS .js
@@ -36,7 +21,7 @@ export function packageFiles(root = MINIPROGRAM_ROOT): string[] {
  */
 export function compileProjectCopy(): { root: string; dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'wx-miniprogram-'));
-  for (const file of packageFiles()) {
+  for (const file of packageFiles(MINIPROGRAM_ROOT)) {
     const from = join(MINIPROGRAM_ROOT, file);
     mkdirSync(dirname(join(root, file)), { recursive: true });
     if (file.endsWith('.ts')) {
