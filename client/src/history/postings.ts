@@ -1,0 +1,237 @@
+// The inverted index: term -> sorted document IDs (a docId is the ordinal of a message's
+// put record in the history log).
+//
+// Two tiers, like a tiny LSM tree:
+//   base   immutable, loaded from the last snapshot: sorted keys, offsets, one Int32Array
+//          of postings (compact: no per-term objects, so 100k messages load in tens of ms)
+//   delta  Map<term, number[]> for messages indexed since; every delta docId is larger
+//          than every base docId, so base slice ++ delta list is sorted.
+// A checkpoint merges both into a new base (dropping recalled documents) and writes it
+// as a snapshot (snapshot.ts).
+
+export interface BaseNumeric {
+  keys: Float64Array;
+  offsets: Uint32Array;
+  postings: Int32Array;
+}
+
+export interface BaseStrings {
+  keys: string[];
+  offsets: Uint32Array;
+  postings: Int32Array;
+}
+
+const EMPTY = new Int32Array(0);
+
+export function emptyNumeric(): BaseNumeric {
+  return { keys: new Float64Array(0), offsets: new Uint32Array(1), postings: EMPTY };
+}
+
+export function emptyStrings(): BaseStrings {
+  return { keys: [], offsets: new Uint32Array(1), postings: EMPTY };
+}
+
+function lowerBound<T>(keys: ArrayLike<T>, key: T): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function joined(base: Int32Array, extra: number[] | undefined): Int32Array {
+  if (!extra || extra.length === 0) return base;
+  const out = new Int32Array(base.length + extra.length);
+  out.set(base);
+  for (let i = 0; i < extra.length; i++) out[base.length + i] = extra[i]!;
+  return out;
+}
+
+export class NumericTerms {
+  delta = new Map<number, number[]>();
+  constructor(public base: BaseNumeric = emptyNumeric()) {}
+
+  add(key: number, doc: number): void {
+    const list = this.delta.get(key);
+    if (list) list.push(doc);
+    else this.delta.set(key, [doc]);
+  }
+
+  lookup(key: number): Int32Array {
+    const { keys, offsets, postings } = this.base;
+    const i = lowerBound(keys, key);
+    const slice = i < keys.length && keys[i] === key ? postings.subarray(offsets[i]!, offsets[i + 1]!) : EMPTY;
+    return joined(slice, this.delta.get(key));
+  }
+
+  termCount(): number {
+    return this.base.keys.length + this.delta.size;
+  }
+
+  /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it. */
+  merge(remap: (doc: number) => number): BaseNumeric {
+    const deltaKeys = Float64Array.from(this.delta.keys()).sort();
+    let deltaTotal = 0;
+    for (const l of this.delta.values()) deltaTotal += l.length;
+    const { keys: bk, offsets: bo, postings: bp } = this.base;
+    const keys: number[] = [];
+    const offsets: number[] = [0];
+    const postings = new Int32Array(bp.length + deltaTotal);
+    let n = 0;
+    let i = 0;
+    let j = 0;
+    while (i < bk.length || j < deltaKeys.length) {
+      const a = i < bk.length ? bk[i]! : Infinity;
+      const b = j < deltaKeys.length ? deltaKeys[j]! : Infinity;
+      const key = a <= b ? a : b;
+      const start = n;
+      if (a === key) {
+        for (let p = bo[i]!; p < bo[i + 1]!; p++) {
+          const d = remap(bp[p]!);
+          if (d >= 0) postings[n++] = d;
+        }
+        i++;
+      }
+      if (b === key) {
+        for (const doc of this.delta.get(key)!) {
+          const d = remap(doc);
+          if (d >= 0) postings[n++] = d;
+        }
+        j++;
+      }
+      if (n > start) {
+        keys.push(key);
+        offsets.push(n);
+      }
+    }
+    return { keys: Float64Array.from(keys), offsets: Uint32Array.from(offsets), postings: postings.slice(0, n) };
+  }
+}
+
+export class StringTerms {
+  delta = new Map<string, number[]>();
+  constructor(public base: BaseStrings = emptyStrings()) {}
+
+  add(key: string, doc: number): void {
+    const list = this.delta.get(key);
+    if (list) list.push(doc);
+    else this.delta.set(key, [doc]);
+  }
+
+  /** Posting lists of every term that starts with `prefix`. */
+  lookupPrefix(prefix: string): Int32Array[] {
+    const out: Int32Array[] = [];
+    const { keys, offsets, postings } = this.base;
+    for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) {
+      const key = keys[i]!;
+      out.push(joined(postings.subarray(offsets[i]!, offsets[i + 1]!), this.delta.get(key)));
+    }
+    for (const [key, list] of this.delta) {
+      if (!key.startsWith(prefix)) continue;
+      const i = lowerBound(keys, key);
+      if (i < keys.length && keys[i] === key) continue; // already joined with its base slice
+      out.push(Int32Array.from(list));
+    }
+    return out;
+  }
+
+  termCount(): number {
+    return this.base.keys.length + this.delta.size;
+  }
+
+  merge(remap: (doc: number) => number): BaseStrings {
+    const deltaKeys = [...this.delta.keys()].sort();
+    let deltaTotal = 0;
+    for (const l of this.delta.values()) deltaTotal += l.length;
+    const { keys: bk, offsets: bo, postings: bp } = this.base;
+    const keys: string[] = [];
+    const offsets: number[] = [0];
+    const postings = new Int32Array(bp.length + deltaTotal);
+    let n = 0;
+    let i = 0;
+    let j = 0;
+    while (i < bk.length || j < deltaKeys.length) {
+      const a = i < bk.length ? bk[i]! : null;
+      const b = j < deltaKeys.length ? deltaKeys[j]! : null;
+      const key = a === null ? b! : b === null ? a : a <= b ? a : b;
+      const start = n;
+      if (a === key) {
+        for (let p = bo[i]!; p < bo[i + 1]!; p++) {
+          const d = remap(bp[p]!);
+          if (d >= 0) postings[n++] = d;
+        }
+        i++;
+      }
+      if (b === key) {
+        for (const doc of this.delta.get(key)!) {
+          const d = remap(doc);
+          if (d >= 0) postings[n++] = d;
+        }
+        j++;
+      }
+      if (n > start) {
+        keys.push(key);
+        offsets.push(n);
+      }
+    }
+    return { keys, offsets: Uint32Array.from(offsets), postings: postings.slice(0, n) };
+  }
+}
+
+/** Intersection of two sorted ID lists (galloping when one is much shorter). */
+export function intersect(a: Int32Array, b: Int32Array): Int32Array {
+  if (a.length > b.length) [a, b] = [b, a];
+  const out = new Int32Array(a.length);
+  let n = 0;
+  if (a.length * 16 < b.length) {
+    let lo = 0;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!;
+      let hi = b.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (b[mid]! < x) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < b.length && b[lo] === x) out[n++] = x;
+    }
+  } else {
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      const x = a[i]!;
+      const y = b[j]!;
+      if (x === y) {
+        out[n++] = x;
+        i++;
+        j++;
+      } else if (x < y) i++;
+      else j++;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+/** Union of sorted ID lists over documents 0..docCount-1. */
+export function union(lists: Int32Array[], docCount: number): Int32Array {
+  if (lists.length === 0) return EMPTY;
+  if (lists.length === 1) return lists[0]!;
+  const mark = new Uint8Array(docCount);
+  let count = 0;
+  for (const l of lists) {
+    for (let i = 0; i < l.length; i++) {
+      const d = l[i]!;
+      if (!mark[d]) {
+        mark[d] = 1;
+        count++;
+      }
+    }
+  }
+  const out = new Int32Array(count);
+  let n = 0;
+  for (let d = 0; d < docCount && n < count; d++) if (mark[d]) out[n++] = d;
+  return out;
+}
