@@ -13,6 +13,8 @@ export interface Session {
 
 /** Cap on outstanding challenges, so a flood of challenge requests cannot exhaust memory. */
 const MAX_PENDING_CHALLENGES = 100_000;
+/** How long an expired token is still recognised as expired (then it is unknown). */
+const EXPIRED_TOKEN_MEMORY_MS = 10 * 60_000;
 
 export class Sessions {
   private readonly challenges = new Map<string, number>(); // nonce hex -> expiresAt
@@ -54,15 +56,13 @@ export class Sessions {
     const key = bytesToHex(token);
     const s = this.tokens.get(key);
     if (!s) return null;
-    if (now > s.expiresAt) {
-      this.tokens.delete(key);
-      return 'expired';
-    }
+    if (now > s.expiresAt) return 'expired'; // kept until sweep, so the answer stays 'expired'
     return s;
   }
 
   sweep(now: number): void {
     for (const [k, exp] of this.challenges) if (now > exp) this.challenges.delete(k);
-    for (const [k, s] of this.tokens) if (now > s.expiresAt) this.tokens.delete(k);
+    // Expired tokens are remembered for a while so a client is told 'expired', not 'unknown'.
+    for (const [k, s] of this.tokens) if (now > s.expiresAt + EXPIRED_TOKEN_MEMORY_MS) this.tokens.delete(k);
   }
 }
