@@ -1,11 +1,13 @@
 // The bundled crypto core inside a sandbox that mimics WeChat's logic layer, with a
 // fake wx whose randomness is asynchronous and whose sockets and requests are real.
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { bytesToHex, concatBytes, hexToBytes, utf8Encode } from '../../crypto/src/bytes';
@@ -163,6 +165,28 @@ describe('the SDK bundle', () => {
       `sdk.startCrypto({ poolCapacity: 64 }).then(function () { return 'started'; }, function (e) { return e.code || e.message; })`,
     );
     expect(code).toBe('E2E_ERR_RANDOM_FAILED');
+  });
+});
+
+describe('without JIT', () => {
+  it('the bundle starts in the sandbox in a `node --jitless` process (the bench child), with no WebAssembly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mp-jitless-'));
+    try {
+      const bundlePath = join(dir, 'sdk.js');
+      writeFileSync(bundlePath, bundleCode);
+      const child = spawnSync(
+        process.execPath,
+        ['--jitless', '--no-warnings', '--import', 'tsx', 'miniprogram/test/sandbox-bench-child.ts', 'cold', bundlePath],
+        { cwd: resolve(dirname(fileURLToPath(import.meta.url)), '../..'), encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(child.stderr).not.toMatch(/Error/); // V8 itself warns that --jitless disables WebAssembly
+      expect(child.status).toBe(0);
+      const out = JSON.parse(child.stdout) as { coldStartMs: number; jitless: boolean; wasm: boolean; bundleBytes: number };
+      expect(out).toMatchObject({ jitless: true, wasm: false, bundleBytes: Buffer.byteLength(bundleCode) });
+      expect(out.coldStartMs).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
