@@ -40,6 +40,8 @@ export interface RelayConfig {
   socketSoftLimitBytes: number;
   /** Bytes queued on a socket above which it is closed with code 4409. */
   socketHardLimitBytes: number;
+  /** A socket over the soft limit for longer than this is closed with code 4409, milliseconds. */
+  slowSocketTimeoutMs: number;
   /** Maximum simultaneous WebSocket connections. */
   maxConnections: number;
   /** Log level: 'info' prints start/stop lines; 'silent' nothing. Logs never carry content or IDs. */
@@ -110,6 +112,7 @@ export const SETTINGS = [
   { key: 'heartbeatMs', flag: '--heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', default: 30_000, meaning: 'WebSocket ping interval; a socket missing two pongs is closed', parse: int(100, 600_000) },
   { key: 'socketSoftLimitBytes', flag: '--socket-soft-limit', env: 'RELAY_SOCKET_SOFT_LIMIT', default: 1 * MiB, meaning: 'queued bytes above which a socket stops getting live pushes and catches up from the database', parse: int(1 * KiB, 1024 * MiB) },
   { key: 'socketHardLimitBytes', flag: '--socket-hard-limit', env: 'RELAY_SOCKET_HARD_LIMIT', default: 8 * MiB, meaning: 'queued bytes above which a socket is closed with code 4409', parse: int(2 * KiB, 2048 * MiB) },
+  { key: 'slowSocketTimeoutMs', flag: '--slow-socket-timeout-ms', env: 'RELAY_SLOW_SOCKET_TIMEOUT_MS', default: 30_000, meaning: 'a socket that stays over the soft limit this long is closed with code 4409', parse: int(100, 3_600_000) },
   { key: 'maxConnections', flag: '--max-connections', env: 'RELAY_MAX_CONNECTIONS', default: 50_000, meaning: 'simultaneous WebSocket connections', parse: int(1, 10_000_000) },
   { key: 'logLevel', flag: '--log-level', env: 'RELAY_LOG_LEVEL', default: 'info', meaning: 'info or silent (logs never carry content or IDs)', parse: oneOf('info', 'silent') },
 ] as const satisfies readonly Setting<keyof RelayConfig>[];

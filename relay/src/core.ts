@@ -55,6 +55,8 @@ export interface Peer {
   close(code: number, reason: string): void;
   groups: Map<number, PeerGroup>;
   lagging: boolean;
+  /** When the socket went over the soft limit (ms). */
+  laggingSince: number;
   closed: boolean;
   /** Set once the device has sent RESUME: live pushes start then. */
   resumed: boolean;
@@ -483,6 +485,8 @@ export class RelayCore {
           );
           pg.sentSeq = r.seq;
           this.metrics.deliveries++;
+          this.checkPressure(peer);
+          if (peer.lagging) return;
         }
         if (rows.length === 0) pg.sentSeq = g.lastSeq; // deleted by retention
         this.checkPressure(peer);
@@ -506,6 +510,8 @@ export class RelayCore {
     }
     if (queued > this.config.socketSoftLimitBytes && !peer.lagging) {
       peer.lagging = true;
+      peer.laggingSince = this.now();
+      this.metrics.slowSockets++;
       this.lagging.add(peer);
     }
   }
@@ -517,7 +523,9 @@ export class RelayCore {
         continue;
       }
       const queued = peer.bufferedAmount();
-      if (queued > this.config.socketHardLimitBytes) {
+      if (queued > this.config.socketHardLimitBytes || this.now() - peer.laggingSince > this.config.slowSocketTimeoutMs) {
+        this.metrics.error('TOO_SLOW');
+        this.lagging.delete(peer);
         peer.close(CLOSE.TOO_SLOW, 'too slow');
         continue;
       }

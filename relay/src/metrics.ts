@@ -21,6 +21,7 @@ export class Metrics {
   deliveries = 0;
   logEntries = 0;
   commitBatches = 0;
+  slowSockets = 0;
   readonly errors = new Map<string, number>();
   readonly httpRequests = new Map<string, number>();
   readonly commitLatency = new Histogram();
@@ -46,6 +47,7 @@ export class Metrics {
     counter('relay_deliveries_total', 'Message frames pushed to devices.', this.deliveries);
     counter('relay_log_entries_total', 'Log entries appended.', this.logEntries);
     counter('relay_commit_batches_total', 'Group-commit transactions.', this.commitBatches);
+    counter('relay_slow_socket_episodes_total', 'Times a socket went over the soft limit and switched to catch-up.', this.slowSockets);
     gauge('relay_database_size_bytes', 'Size of the database files (main, -wal, -shm).', this.dbSizeBytes);
     out.push('# HELP relay_errors_total Errors returned to devices, by stable code.', '# TYPE relay_errors_total counter');
     for (const [code, n] of [...this.errors].sort()) out.push(`relay_errors_total{code="${code}"} ${n}`);

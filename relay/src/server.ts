@@ -40,6 +40,7 @@ export interface RunningRelay {
 class WsPeer implements Peer {
   groups = new Map();
   lagging = false;
+  laggingSince = 0;
   closed = false;
   resumed = false;
   violations = 0;
@@ -56,6 +57,8 @@ class WsPeer implements Peer {
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason);
+    // A stalled peer never answers the close frame: cut it after a grace period.
+    setTimeout(() => this.ws.terminate(), 1000).unref();
   }
 }
 

@@ -6,7 +6,7 @@ import { nodeRandom } from '../../crypto/src/primitives/random';
 import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import { encodeAuthSessionRequest, encodeInviteCreateRequest, encodeLogAppendRequest, encodePrekeyUpload } from '../../crypto/src/wire/http-bodies';
-import { CLOSE, FRAME, RELAY_ERROR } from '../../crypto/src/wire/relay-frames';
+import { CLOSE, FRAME, RELAY_ERROR, type ClientFrame } from '../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from './helpers/client';
 import { buildAdd, buildCreate, buildEntry, buildRemove, DEFAULT_POLICY, fakeGroupMessage, makeDevice, type Device } from './helpers/log';
 import { startTestRelay, type TestRelay } from './helpers/relay';
@@ -153,13 +153,14 @@ describe('authorisation matrix: WebSocket frames', () => {
   const cid = () => p.randomBytes(16);
 
   it('no auth: any frame before AUTH closes the socket with 4401; a bad token too', async () => {
-    for (const frame of [
+    const frames: ClientFrame[] = [
       { type: FRAME.SEND, clientMessageId: cid(), groupId: new Uint8Array(16), ciphertext: fakeGroupMessage(new Uint8Array(16), 0, 0) },
       { type: FRAME.ACK, groupId: new Uint8Array(16), seq: 1 },
       { type: FRAME.RESUME, cursors: [] },
       { type: FRAME.PING, nonce: 1 },
       { type: FRAME.AUTH, token: p.randomBytes(32) },
-    ] as const) {
+    ];
+    for (const frame of frames) {
       const c = await WsClient.open(relay.wsUrl);
       c.send(frame);
       expect(await c.waitClose()).toBe(CLOSE.AUTH_FAILED);
