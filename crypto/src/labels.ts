@@ -11,6 +11,8 @@ export const SIG = {
   LOG_ENTRY: 'sig log entry',
   /** A prekey bundle: identity key, signed X25519 prekey and its ID. */
   PREKEY_BUNDLE: 'sig prekey bundle',
+  /** One one-time prekey: its ID and X25519 public key (each is handed out alone). */
+  ONE_TIME_PREKEY: 'sig one-time prekey',
   // Messages (crypto/src/message): add below.
   /** A group message: header || transcript hash || sender member ID || ciphertext. */
   GROUP_MESSAGE: 'sig group message',
@@ -19,7 +21,12 @@ export const SIG = {
 /** KDF labels: `deriveSecret(secret, KDF.*, context)`. */
 export const KDF = {
   // Epoch key schedule, envelopes, welcomes (crypto/src/epoch, crypto/src/envelope): add below.
-  /** next epoch secret = deriveSecret(previous epoch secret, EPOCH_NEXT, entry hash). */
+  /**
+   * joiner secret of a derived (non-fresh) entry = deriveSecret(previous epoch secret, EPOCH_JOINER,
+   * groupId || u32(new epoch)). Does not depend on the entry, so a welcome can carry it.
+   */
+  EPOCH_JOINER: 'epoch joiner',
+  /** epoch secret = deriveSecret(joiner secret, EPOCH_NEXT, entry hash). */
   EPOCH_NEXT: 'epoch next',
   /** Handed to the message layer: the root of every sender chain of the epoch. */
   EPOCH_SENDER_ROOT: 'epoch sender root',

@@ -221,11 +221,44 @@ export function foldPublicEntry(
   entryBytes: Uint8Array,
   envelopes: readonly Uint8Array[],
 ): PublicGroupState {
-  const op = 'foldPublicEntry';
   assertBytes('entryBytes', entryBytes);
   if (!Array.isArray(envelopes)) throw new TypeError('"envelopes" expected an array of Uint8Array');
   envelopes.forEach((e, i) => assertBytes(`envelopes[${i}]`, e));
+  return foldChecked(p, state, entryBytes, decodeLogEntry(entryBytes), envelopes, 'foldPublicEntry');
+}
+
+/**
+ * The public fold as a member runs it: every rule of foldPublicEntry, but only this
+ * member's own envelope is checked against its listed hash and header (the others are
+ * checked by their recipients and by the relay). `ownEnvelope` must be given when `self`
+ * is a listed recipient. Returns the new state and the decoded entry.
+ */
+export function foldPublicEntryAsMember(
+  p: Primitives,
+  state: PublicGroupState,
+  entryBytes: Uint8Array,
+  self: Uint8Array,
+  ownEnvelope: Uint8Array | null,
+): { state: PublicGroupState; entry: LogEntry } {
+  assertBytes('entryBytes', entryBytes);
+  assertBytes('self', self, 32);
+  if (ownEnvelope !== null) assertBytes('ownEnvelope', ownEnvelope);
   const entry = decodeLogEntry(entryBytes);
+  const slots: (Uint8Array | null)[] = entry.recipients.map((r) => (equalBytes(r.memberId, self) ? ownEnvelope : null));
+  if (slots.some((s, i) => s === null && equalBytes(entry.recipients[i]!.memberId, self))) {
+    fail(ENVELOPE_MISMATCH, 'this member is a recipient but its envelope is missing', 'foldPublicEntryAsMember');
+  }
+  return { state: foldChecked(p, state, entryBytes, entry, slots, 'foldPublicEntryAsMember'), entry };
+}
+
+function foldChecked(
+  p: Primitives,
+  state: PublicGroupState,
+  entryBytes: Uint8Array,
+  entry: LogEntry,
+  envelopes: readonly (Uint8Array | null)[],
+  op: string,
+): PublicGroupState {
 
   if (state.dissolved) fail(GROUP_DISSOLVED, 'the group was dissolved', op);
   if (!equalBytes(entry.groupId, state.groupId)) fail(WRONG_GROUP, 'entry is for another group', op);
@@ -362,7 +395,7 @@ function checkRecipientsAndEnvelopes(
   entry: LogEntry,
   membersAfter: readonly PublicMember[],
   joiners: readonly Uint8Array[],
-  envelopes: readonly Uint8Array[],
+  envelopes: readonly (Uint8Array | null)[],
   op: string,
 ): void {
   const required = requiredRecipients(entry.body.kind, entry.actor, membersAfter, joiners);
@@ -378,7 +411,8 @@ function checkRecipientsAndEnvelopes(
   }
   const kind = envelopeKindFor(entry.body.kind);
   for (let i = 0; i < envelopes.length; i++) {
-    const env = envelopes[i]!;
+    const env = envelopes[i];
+    if (env === null || env === undefined) continue;
     if (!equalBytes(envelopeHashOf(p, env), listed[i]!.envelopeHash)) {
       fail(ENVELOPE_MISMATCH, `envelope ${i} does not match the hash the entry lists`, op);
     }
