@@ -36,6 +36,7 @@ describe('the logic-layer sandbox', () => {
   it('has none of the globals WeChat lacks', () => {
     const s = sandbox();
     const missing = ['WebAssembly', 'crypto', 'TextEncoder', 'TextDecoder', 'Buffer', 'process', 'require', 'globalThis', 'module'];
+    missing.push('fetch', 'WebSocket', 'XMLHttpRequest', 'setImmediate');
     for (const name of missing) expect(s.run(`typeof ${name}`), name).toBe('undefined');
     expect(s.run('typeof wx')).toBe('object');
     expect(s.run('typeof setTimeout')).toBe('function');
@@ -74,6 +75,14 @@ describe('the SDK bundle', () => {
     expect(requiresIn(bundleCode)).toEqual([]);
     expect(bundleCode).not.toMatch(/\brequire\s*\(/);
     expect(bundleCode).not.toMatch(/["'`]node:[a-z_/]+["'`]/);
+  });
+
+  it('generates no code and parses as ES2017: no eval, no Function(), no BigInt literals, no Math.random, no TextEncoder', () => {
+    expect(bundleCode).not.toMatch(/\beval\b/);
+    expect(bundleCode).not.toMatch(/\bFunction\s*\(/);
+    expect(bundleCode).not.toMatch(/\b\d+n\b/);
+    expect(bundleCode).not.toMatch(/Math\.random/);
+    expect(bundleCode).not.toMatch(/TextEncoder|TextDecoder/);
   });
 
   it('the build fails when an entry would pull in a Node built-in', async () => {
