@@ -1,11 +1,16 @@
 // The Node default backend, built for speed: node:crypto (OpenSSL) for Ed25519, X25519,
 // HMAC/HKDF-SHA256, SHA-256/512 and ChaCha20-Poly1305; libsodium for XChaCha20-Poly1305,
-// which OpenSSL lacks (libsodium seals 1 KiB ~4.5x faster than noble here; see docs/BENCH.md).
+// which OpenSSL lacks (libsodium seals 1 KiB ~4.5x faster than noble here; see docs/PRIMITIVES.md).
 //
-// Creating a KeyObject costs more than a signature check, so prepared keys are cached:
-//   - public keys (not secret) in bounded LRU maps keyed by value;
-//   - secret keys in a WeakMap keyed by the caller's seed array (secret-key-cache.ts),
-//     never in a map keyed by the secret's value.
+// OpenSSL is fastest once a key is a prepared KeyObject, and slow to prepare one from DER
+// (~0.5 ms for a private key). So:
+//   - public keys (not secret) are imported through JWK (~20 us) and kept in bounded LRU
+//     maps keyed by value;
+//   - secret keys are prepared once per caller array and kept in a WeakMap keyed by that
+//     array (secret-key-cache.ts), never in a map keyed by the secret's value;
+//   - one-shot X25519 keys (envelope ephemerals) go to libsodium, which needs no
+//     preparation: X25519 public keys always, and a shared secret for a private-key array
+//     not seen before. A private key used a second time (a prekey) is prepared for OpenSSL.
 // Only Node entry points import this file (select.ts loads it dynamically).
 import {
   createCipheriv,
@@ -27,9 +32,7 @@ import type { RawBackend } from './types';
 
 /** DER prefixes of PKCS#8 private keys and SPKI public keys for the two curves (RFC 8410). */
 const ED25519_PKCS8 = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
-const ED25519_SPKI = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
 const X25519_PKCS8 = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
-const X25519_SPKI = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00);
 
 /** How many prepared public keys each LRU keeps (a 500-member group fits many times over). */
 export const PUBLIC_KEY_CACHE_SIZE = 4096;
@@ -50,9 +53,10 @@ function privateKeyObject(prefix: Uint8Array, secret: Uint8Array): KeyObject {
   }
 }
 
-function publicKeyObject(prefix: Uint8Array, key: Uint8Array): KeyObject {
-  const der = withPrefix(prefix, key);
-  return createPublicKey({ key: Buffer.from(der.buffer, der.byteOffset, der.length), format: 'der', type: 'spki' });
+/** A public KeyObject via JWK: several times faster than SPKI DER in OpenSSL 3. */
+function publicKeyObject(crv: 'Ed25519' | 'X25519', key: Uint8Array): KeyObject {
+  const x = Buffer.from(key.buffer, key.byteOffset, key.length).toString('base64url');
+  return createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
 }
 
 /** The raw 32-byte key at the end of a KeyObject's SPKI encoding, as a plain Uint8Array. */
@@ -81,16 +85,18 @@ export async function loadNodeBackend(): Promise<RawBackend> {
   const prepareEd = (seed: Uint8Array) => ({ key: privateKeyObject(ED25519_PKCS8, seed), publicKey: undefined });
   const xSecret = new SecretKeyCache<KeyObject>();
   const prepareX = (privateKey: Uint8Array) => privateKeyObject(X25519_PKCS8, privateKey);
+  /** X25519 private-key arrays used once (by object): the second use prepares a KeyObject. */
+  const xSeen = new WeakSet<Uint8Array>();
   const edPublic = new LruCache<KeyObject | null>(PUBLIC_KEY_CACHE_SIZE);
   const xPublic = new LruCache<KeyObject | null>(PUBLIC_KEY_CACHE_SIZE);
 
   /** Prepared public KeyObject, or null when OpenSSL refuses the bytes (cached too). */
-  function cachedPublic(cache: LruCache<KeyObject | null>, prefix: Uint8Array, key: Uint8Array): KeyObject | null {
+  function cachedPublic(cache: LruCache<KeyObject | null>, crv: 'Ed25519' | 'X25519', key: Uint8Array): KeyObject | null {
     const id = bytesKey(key);
     let prepared = cache.get(id);
     if (prepared === undefined) {
       try {
-        prepared = publicKeyObject(prefix, key);
+        prepared = publicKeyObject(crv, key);
       } catch {
         prepared = null;
       }
@@ -108,7 +114,7 @@ export async function loadNodeBackend(): Promise<RawBackend> {
     },
     ed25519Sign: (seed, message) => plain(nodeSign(null, message, edSecret.get(seed, prepareEd).key)),
     ed25519Verify: (publicKey, message, signature) => {
-      const key = cachedPublic(edPublic, ED25519_SPKI, publicKey);
+      const key = cachedPublic(edPublic, 'Ed25519', publicKey);
       if (key === null) return false;
       try {
         return nodeVerify(null, message, key, signature);
@@ -116,12 +122,23 @@ export async function loadNodeBackend(): Promise<RawBackend> {
         return false;
       }
     },
-    x25519PublicKey: (privateKey) => rawPublicKey(createPublicKey(xSecret.get(privateKey, prepareX))),
+    x25519PublicKey: (privateKey) => sodium.crypto_scalarmult_base(privateKey),
     x25519: (privateKey, publicKey) => {
-      const pub = cachedPublic(xPublic, X25519_SPKI, publicKey);
+      let prepared = xSecret.peek(privateKey);
+      if (prepared === undefined && !xSeen.has(privateKey)) {
+        // First use of this array: likely a one-shot key; libsodium needs no preparation.
+        xSeen.add(privateKey);
+        try {
+          return sodium.crypto_scalarmult(privateKey, publicKey);
+        } catch {
+          return new Uint8Array(32); // all-zero result; the wrapper rejects it uniformly
+        }
+      }
+      prepared ??= xSecret.get(privateKey, prepareX);
+      const pub = cachedPublic(xPublic, 'X25519', publicKey);
       if (pub === null) return new Uint8Array(32);
       try {
-        return plain(diffieHellman({ privateKey: xSecret.get(privateKey, prepareX), publicKey: pub }));
+        return plain(diffieHellman({ privateKey: prepared, publicKey: pub }));
       } catch {
         // OpenSSL refuses an all-zero result; report zeros so the wrapper decides uniformly.
         return new Uint8Array(32);
