@@ -77,7 +77,10 @@ export interface DecodedFrames {
   validLength: number;
 }
 
-/** Reads frames until the end or the first frame that is short or fails its CRC. */
+/**
+ * Reads frames until the end or the first frame that is short or fails its CRC.
+ * Records are views into `bytes` (no copy per record): pass a buffer nobody else holds.
+ */
 export function decodeFrames(bytes: Uint8Array, maxRecordBytes = MAX_LOG_RECORD_BYTES): DecodedFrames {
   const records: Uint8Array[] = [];
   let offset = 0;
@@ -86,7 +89,7 @@ export function decodeFrames(bytes: Uint8Array, maxRecordBytes = MAX_LOG_RECORD_
     const start = offset + LOG_FRAME_HEADER_BYTES;
     if (length > maxRecordBytes || start + length > bytes.length) break;
     if (crc32(bytes, start, start + length) !== readU32(bytes, offset + 4)) break;
-    records.push(bytes.slice(start, start + length));
+    records.push(bytes.subarray(start, start + length));
     offset = start + length;
   }
   return { records, validLength: offset };
@@ -95,5 +98,5 @@ export function decodeFrames(bytes: Uint8Array, maxRecordBytes = MAX_LOG_RECORD_
 /** Decodes a key-value file: exactly one intact frame, or null. */
 export function decodeSingleFrame(bytes: Uint8Array, maxBytes: number): Uint8Array | null {
   const { records, validLength } = decodeFrames(bytes, maxBytes);
-  return records.length === 1 && validLength === bytes.length ? records[0]! : null;
+  return records.length === 1 && validLength === bytes.length ? records[0]!.slice() : null;
 }
