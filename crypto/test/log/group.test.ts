@@ -428,7 +428,7 @@ describe('500 members', () => {
     const owner = new Device(p, 'owner');
     const created = createGroup(p, owner.identity, { policy: defaultPolicy() });
     commitAndAdopt(relay, owner, created);
-    const others = Array.from({ length: 499 }, (_, i) => new Device(p, `m${i}`));
+    const others = Array.from({ length: 499 }, (_, i) => new Device(p, `m${i}`, 0));
     const add = commitAdd(p, owner.identity, owner.state!, others.map((d) => d.bundle(false)));
     commitAndAdopt(relay, owner, add);
     expect(owner.state!.public.members.length).toBe(500);

@@ -54,10 +54,10 @@ export class Device {
   constructor(
     private readonly p: Primitives,
     readonly name: string,
-    now = 0,
+    oneTimePrekeys = 3,
   ) {
     this.identity = generateIdentity(p);
-    this.prekeys = createPrekeyStore(p, now, 3);
+    this.prekeys = createPrekeyStore(p, 0, oneTimePrekeys);
   }
 
   get id(): Uint8Array {
