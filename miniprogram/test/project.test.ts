@@ -41,9 +41,9 @@ describe('project.config.json and app.json', () => {
 
   it('keeps test, build-input and typing files out of the uploaded package', () => {
     const ignored = projectConfig.packOptions.ignore.map((i) => `${i.type}:${i.value}`);
-    for (const entry of ['folder:test', 'folder:sdk', 'file:sdk-entry.ts', 'suffix:.test.ts']) expect(ignored).toContain(entry);
+    for (const entry of ['folder:test', 'file:sdk-entry.ts', 'suffix:.test.ts']) expect(ignored).toContain(entry);
     const files = packageFiles();
-    expect(files.some((f) => f.startsWith('test/') || f.startsWith('sdk/') || f.endsWith('.test.ts'))).toBe(false);
+    expect(files.some((f) => f.startsWith('test/') || f === 'sdk-entry.ts' || f.endsWith('.test.ts'))).toBe(false);
     expect(files).toContain('app.ts');
   });
 

@@ -11,7 +11,7 @@ import type { Primitives } from '../../crypto/src/primitives/types';
 import { createLogicLayerSandbox } from './sandbox';
 
 interface SdkExports {
-  startCrypto(options?: { poolCapacity?: number }): Promise<{ primitives: Primitives; pool: { available: number } }>;
+  startCrypto(options?: { poolCapacity?: number }): Promise<{ primitives: Primitives; pool: { available(): number } }>;
   utf8Encode(text: string): Uint8Array;
 }
 

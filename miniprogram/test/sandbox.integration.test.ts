@@ -53,6 +53,7 @@ describe('the logic-layer sandbox', () => {
     expect(() => s.run('setTimeout("1 + 1", 0)')).toThrow(TypeError);
     expect(s.run('new Function("return this")() === this')).toBe(true);
     expect(s.run('typeof new Function("return this")().wx')).toBe('object');
+    expect(s.run('new Function("return this") instanceof Function')).toBe(true);
     expect(s.run('(function () {}) instanceof Function')).toBe(true);
   });
 
@@ -131,7 +132,7 @@ describe('the SDK bundle', () => {
         sealed: hex(sealed), opened: sdk.utf8DecodeStrict(opened), openError: openError,
         x25519Public: hex(p.x25519PublicKey(xPriv)),
         sha512: hex(p.sha512(message)),
-        left: rt.pool.available, backend: p.backend,
+        left: rt.pool.available(), backend: p.backend,
       };
     })()`);
 
@@ -169,11 +170,12 @@ describe('the SDK bundle', () => {
       },
     });
     s.context.sdk = s.loadModule(bundleCode);
-    // The fake wx throws from the host; the adapter turns it into a typed error.
-    const code = await s.run<Promise<string>>(
-      `sdk.startCrypto({ poolCapacity: 64 }).then(function () { return 'started'; }, function (e) { return e.code || e.message; })`,
-    );
-    expect(code).toBe('E2E_ERR_RANDOM_FAILED');
+    // The fake wx answers through fail(); the adapter turns it into a typed error.
+    const codes = await s.run<Promise<string[]>>(`Promise.all([
+      sdk.startCrypto({ poolCapacity: 64 }).then(function () { return 'started'; }, function (e) { return e.code || e.message; }),
+      sdk.startCrypto({ wx: {} }).then(function () { return 'started'; }, function (e) { return e.code || e.message; }),
+    ])`);
+    expect(codes).toEqual(['E2E_ERR_RANDOM_FAILED', 'E2E_ERR_RANDOM_FAILED']);
   });
 });
 

@@ -53,12 +53,12 @@ export interface LogicLayerSandbox {
 }
 
 /** Globals a fresh V8 context has that WeChat's logic layer does not, plus the ones we forbid. */
-const SETUP = `(function (hostFunctionFor) {
+const SETUP = `(function () {
   var g = this;
   delete g.WebAssembly;
   var OriginalFunction = g.Function;
   var SandboxFunction = function Function() {
-    if (arguments.length === 1 && String(arguments[0]).trim() === 'return this') return hostFunctionFor(g);
+    if (arguments.length === 1 && String(arguments[0]).trim() === 'return this') return function () { return g; };
     throw new EvalError('Code generation from strings disallowed in the WeChat logic layer');
   };
   SandboxFunction.prototype = OriginalFunction.prototype;
@@ -120,11 +120,7 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
     name: 'wechat-logic-layer',
     codeGeneration: { strings: false, wasm: false },
   });
-  const hostFunctionFor = (g: unknown) =>
-    function returnGlobal() {
-      return g;
-    };
-  (vm.runInContext(SETUP, context) as (f: unknown) => void).call(vm.runInContext('this', context), hostFunctionFor);
+  (vm.runInContext(SETUP, context) as () => void).call(vm.runInContext('this', context));
 
   const SandboxArrayBuffer = vm.runInContext('ArrayBuffer', context) as ArrayBufferConstructor;
   const SandboxUint8Array = vm.runInContext('Uint8Array', context) as Uint8ArrayConstructor;
@@ -168,7 +164,12 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
       stats.randomCalls++;
       stats.randomBytes += length;
       const bytes = new Uint8Array(length);
-      fillRandom(bytes);
+      try {
+        fillRandom(bytes);
+      } catch {
+        settle(opts, false, failure('getRandomValues', 'system error'));
+        return;
+      }
       options.onRandomDelivered?.(bytes.slice());
       const result = sandboxObject({ errMsg: 'getRandomValues:ok' }) as { randomValues: ArrayBuffer; errMsg: string };
       result.randomValues = toSandboxBuffer(bytes);
