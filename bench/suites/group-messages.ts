@@ -1,0 +1,165 @@
+// npm run bench -- group-messages [--quick]
+// group-encrypt / group-decrypt (1 KiB, ops/s) for our message layer on each backend and
+// for libsignal's sender keys, message-overhead (bytes), and ratio lines (docs/BENCH.md).
+//
+// Equivalent work on both sides: one sender, one receiver, state held in memory between
+// messages (ours: the returned state objects; libsignal: an in-memory SenderKeyStore
+// holding the records, no serialization), encrypt includes signing, decrypt includes the
+// signature check. Ours encrypt = encryptGroupMessage + release(nextState) (the state
+// handed to release is the in-memory object; persisting it is the caller's I/O, as
+// libsignal's store is). Each round encrypts N fresh messages and then decrypts them in
+// order (a message decrypts once); rates are the median over rounds.
+import {
+  groupDecrypt,
+  groupEncrypt,
+  processSenderKeyDistributionMessage,
+  ProtocolAddress,
+  SenderKeyDistributionMessage,
+  SenderKeyRecord,
+  SenderKeyStore,
+} from '@signalapp/libsignal-client';
+import { decryptGroupMessage } from '../../crypto/src/message/decrypt';
+import { encryptGroupMessage } from '../../crypto/src/message/encrypt';
+import { startEpoch } from '../../crypto/src/message/session';
+import type { ReceiverState, SenderState } from '../../crypto/src/message/state';
+import { paddedLength } from '../../crypto/src/padding';
+import { nodeRandom } from '../../crypto/src/primitives/random';
+import { loadBackends, primitivesFor } from '../../crypto/src/primitives/select';
+import type { Primitives } from '../../crypto/src/primitives/types';
+import { emitFigure, emitRatio, median } from '../schema';
+
+const BYTES = 1024;
+const PARAMS = { bytes: BYTES };
+
+interface Timing {
+  rounds: number;
+  perRound: number;
+}
+
+interface Rates {
+  encrypt: number;
+  decrypt: number;
+  overhead: number;
+  size: number;
+}
+
+function rate(count: number, ms: number): number {
+  return (count * 1000) / ms;
+}
+
+function ours(p: Primitives, timing: Timing): Rates {
+  const seedA = p.randomBytes(32);
+  const seedB = p.randomBytes(32);
+  const members = [seedA, seedB].map((seed) => {
+    const identityKey = p.ed25519PublicKey(seed);
+    return { memberId: p.sha256(identityKey), identityKey };
+  });
+  const input = {
+    groupId: p.randomBytes(16),
+    epoch: 1,
+    transcriptHash: p.randomBytes(32),
+    senderRoot: p.randomBytes(32),
+    members,
+  };
+  let sender: SenderState = startEpoch(p, input, members[0]!.memberId, null, { now: 0 }).senderState;
+  let receiver: ReceiverState = startEpoch(p, input, members[1]!.memberId, null, { now: 0 }).receiverState;
+  const plaintext = p.randomBytes(BYTES);
+  const opts = { identitySeed: seedA };
+  const encOne = (): Uint8Array => {
+    const prepared = encryptGroupMessage(p, sender, plaintext, opts);
+    sender = prepared.nextState;
+    return prepared.release(sender);
+  };
+  // Warm up (JIT, key caches), checking the round trip once.
+  for (let i = 0; i < 50; i++) {
+    const r = decryptGroupMessage(p, receiver, encOne());
+    receiver = r.nextState;
+    if (r.plaintext.length !== BYTES) throw new Error('ours: round trip failed');
+  }
+  const enc: number[] = [];
+  const dec: number[] = [];
+  const msgs: Uint8Array[] = new Array(timing.perRound);
+  let size = 0;
+  for (let round = 0; round < timing.rounds; round++) {
+    let t = performance.now();
+    for (let i = 0; i < timing.perRound; i++) msgs[i] = encOne();
+    enc.push(rate(timing.perRound, performance.now() - t));
+    t = performance.now();
+    for (let i = 0; i < timing.perRound; i++) receiver = decryptGroupMessage(p, receiver, msgs[i]!).nextState;
+    dec.push(rate(timing.perRound, performance.now() - t));
+    size = msgs[0]!.length;
+  }
+  return { encrypt: median(enc), decrypt: median(dec), overhead: size - paddedLength(BYTES), size };
+}
+
+class MemorySenderKeyStore extends SenderKeyStore {
+  private readonly records = new Map<string, SenderKeyRecord>();
+  private key(sender: ProtocolAddress, distributionId: string): string {
+    return `${sender.name()}.${sender.deviceId()}:${distributionId}`;
+  }
+  async saveSenderKey(sender: ProtocolAddress, distributionId: string, record: SenderKeyRecord): Promise<void> {
+    this.records.set(this.key(sender, distributionId), record);
+  }
+  async getSenderKey(sender: ProtocolAddress, distributionId: string): Promise<SenderKeyRecord | null> {
+    return this.records.get(this.key(sender, distributionId)) ?? null;
+  }
+}
+
+async function libsignal(timing: Timing): Promise<Rates> {
+  const alice = ProtocolAddress.new('9d0652a3-dcc3-4d11-975f-74d61598733f', 1);
+  const distributionId = 'd1d1d1d1-7000-11eb-b32a-33b8a8a487a6';
+  const aliceStore = new MemorySenderKeyStore();
+  const bobStore = new MemorySenderKeyStore();
+  const skdm = await SenderKeyDistributionMessage.create(alice, distributionId, aliceStore);
+  await processSenderKeyDistributionMessage(alice, SenderKeyDistributionMessage.deserialize(skdm.serialize()), bobStore);
+  const plaintext = new Uint8Array(nodeRandom(BYTES));
+  const encOne = async (): Promise<Uint8Array<ArrayBuffer>> => (await groupEncrypt(alice, distributionId, aliceStore, plaintext)).serialize();
+  for (let i = 0; i < 50; i++) {
+    const pt = await groupDecrypt(alice, bobStore, await encOne());
+    if (pt.length !== BYTES) throw new Error('libsignal: round trip failed');
+  }
+  const enc: number[] = [];
+  const dec: number[] = [];
+  const msgs: Uint8Array<ArrayBuffer>[] = new Array(timing.perRound);
+  let size = 0;
+  for (let round = 0; round < timing.rounds; round++) {
+    let t = performance.now();
+    for (let i = 0; i < timing.perRound; i++) msgs[i] = await encOne();
+    enc.push(rate(timing.perRound, performance.now() - t));
+    t = performance.now();
+    for (let i = 0; i < timing.perRound; i++) await groupDecrypt(alice, bobStore, msgs[i]!);
+    dec.push(rate(timing.perRound, performance.now() - t));
+    size = msgs[0]!.length;
+  }
+  return { encrypt: median(enc), decrypt: median(dec), overhead: size - BYTES, size };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const fast: Timing = quick ? { rounds: 3, perRound: 300 } : { rounds: 7, perRound: 3000 };
+  const slow: Timing = quick ? { rounds: 3, perRound: 60 } : { rounds: 5, perRound: 600 };
+  const raw = await loadBackends();
+  const results: Record<string, Rates> = {};
+  for (const name of ['node', 'sodium', 'noble'] as const) {
+    if (!raw.some((b) => b.name === name)) continue;
+    results[`ours-${name}`] = ours(primitivesFor(name, nodeRandom), name === 'noble' ? slow : fast);
+  }
+  results['libsignal'] = await libsignal(fast);
+  for (const [impl, r] of Object.entries(results)) {
+    emitFigure({ name: 'group-encrypt', impl, unit: 'ops/s', value: r.encrypt, params: PARAMS });
+    emitFigure({ name: 'group-decrypt', impl, unit: 'ops/s', value: r.decrypt, params: PARAMS });
+  }
+  const oursAny = Object.entries(results).find(([k]) => k.startsWith('ours-'));
+  if (oursAny) {
+    emitFigure({ name: 'message-overhead', impl: 'ours', unit: 'bytes', value: oursAny[1].overhead, params: { ...PARAMS, padding: 'excluded' } });
+    emitFigure({ name: 'message-size', impl: 'ours', unit: 'bytes', value: oursAny[1].size, params: { ...PARAMS, padding: 'Padme, included' } });
+  }
+  const ls = results['libsignal']!;
+  emitFigure({ name: 'message-overhead', impl: 'libsignal', unit: 'bytes', value: ls.overhead, params: { ...PARAMS, padding: 'AES-CBC PKCS#7, included' } });
+  emitFigure({ name: 'message-size', impl: 'libsignal', unit: 'bytes', value: ls.size, params: PARAMS });
+  const node = results['ours-node'];
+  if (node) {
+    emitRatio('group-encrypt/ours-node', 'group-encrypt/libsignal', node.encrypt / ls.encrypt, PARAMS);
+    emitRatio('group-decrypt/ours-node', 'group-decrypt/libsignal', node.decrypt / ls.decrypt, PARAMS);
+  }
+}
