@@ -7,6 +7,7 @@
 //   index-build   messages/s   add() in batches of 1,000 (log append + fsync + tokenize + index)
 //   search-open   ms           openNodeStore + openHistory after the close (the cold start)
 //   search        ms p95, p50  per query, all groups or one, some with member/type filters
+//   search-heap   bytes        JS heap + ArrayBuffers held by the open history (only under node --expose-gc)
 // Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,18 @@ function queries(count: number): SearchQuery[] {
   return out;
 }
 
+/** Stores and indexes the corpus, then closes; nothing of it stays reachable afterwards. */
+async function build(path: string, messages: StoredMessage[], batch: number): Promise<number> {
+  const store = await openNodeStore(path);
+  const history = await openHistory(store);
+  const t0 = performance.now();
+  for (let i = 0; i < messages.length; i += batch) await history.add(messages.slice(i, i + batch));
+  const ms = performance.now() - t0;
+  await history.close();
+  await store.close();
+  return ms;
+}
+
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const n = quick ? 10_000 : 100_000;
@@ -100,26 +113,28 @@ export async function run(args: string[]): Promise<void> {
   const rounds = quick ? 1 : 5;
   const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-search-'));
   try {
-    const messages = corpus(n);
-    let store = await openNodeStore(join(dir, 'store'));
-    let history = await openHistory(store);
     const batch = 1000;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i += batch) await history.add(messages.slice(i, i + batch));
-    const buildMs = performance.now() - t0;
-    await history.close();
-    await store.close();
+    const buildMs = await build(join(dir, 'store'), corpus(n), batch);
     process.stderr.write(`client-search: stored and indexed ${n} messages in ${buildMs.toFixed(0)} ms\n`);
     emitFigure({ name: 'index-build', impl: 'ours-node', unit: 'messages/s', value: (n * 1000) / buildMs, params: { messages: n, batch, store: 'node-files', fsync: true } });
 
     // Cold start: everything in memory is dropped; the reopened instance reads the files.
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const held = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers; // postings live in ArrayBuffers
+    const heapBefore = held();
     const c0 = performance.now();
-    store = await openNodeStore(join(dir, 'store'));
-    history = await openHistory(store);
+    const store = await openNodeStore(join(dir, 'store'));
+    const history = await openHistory(store);
     const openMs = performance.now() - c0;
     const stats = history.stats();
     if (!stats.loadedSnapshot || stats.messages !== n) throw new Error('cold start did not load the persisted index');
     emitFigure({ name: 'search-open', impl: 'ours-node', unit: 'ms', value: openMs, params: { messages: n, store: 'node-files' } });
+    if (gc) {
+      // Only with `node --expose-gc`: without a collection the figure would be noise.
+      gc();
+      emitFigure({ name: 'search-heap', impl: 'ours-node', unit: 'bytes', value: held() - heapBefore, params: { messages: n } });
+    }
 
     const qs = queries(queryCount);
     const p95s: number[] = [];
