@@ -31,54 +31,42 @@ function tamper(data: Uint8Array, index: number, xor: number): Uint8Array {
 }
 
 describe(`cross-backend properties (${backends.map((p) => p.backend).join(', ')}; ${RUNS} cases each)`, () => {
-  it('Ed25519: identical keys and signatures; each verifies the others; any tampered byte fails on all', () => {
+  it('X25519: identical public keys and shared secrets, both directions', () => {
     fc.assert(
-      fc.property(key32, bytes(0, 200), fc.nat(), fc.integer({ min: 1, max: 255 }), fc.constantFrom('message', 'signature', 'publicKey'), (seed, msg, at, xor, what) => {
-        const pk = agree((p) => p.ed25519PublicKey(seed));
-        const sigs = backends.map((p) => p.ed25519Sign(seed, msg));
-        for (const s of sigs) expect(bytesToHex(s)).toBe(bytesToHex(sigs[0]!));
-        // Each backend verifies the signature the next one made.
-        backends.forEach((verifier, i) => expect(verifier.ed25519Verify(pk, msg, sigs[(i + 1) % sigs.length]!)).toBe(true));
-        const sig = sigs[0]!;
-        if (what === 'message' && msg.length === 0) return;
-        const [m2, s2, k2] =
-          what === 'message' ? [tamper(msg, at, xor), sig, pk] : what === 'signature' ? [msg, tamper(sig, at, xor), pk] : [msg, sig, tamper(pk, at, xor)];
-        for (const verifier of backends) expect(verifier.ed25519Verify(k2, m2, s2), `${verifier.backend} ${what}`).toBe(false);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it('Ed25519: arbitrary bytes as key and signature get the same verdict everywhere', () => {
-    fc.assert(
-      fc.property(key32, bytes(64, 64), bytes(0, 16), (pk, sig, msg) => {
-        const verdicts = backends.map((p) => p.ed25519Verify(pk, msg, sig));
-        expect(new Set(verdicts).size).toBe(1);
-        expect(new Set(backends.map((p) => p.ed25519IsAcceptablePublicKey(pk))).size).toBe(1);
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it('X25519: identical public keys and shared secrets, both directions; arbitrary peer bytes agree too', () => {
-    fc.assert(
-      fc.property(key32, key32, key32, (a, b, junk) => {
+      fc.property(key32, key32, (a, b) => {
         const pa = agree((p) => p.x25519PublicKey(a));
         const pb = agree((p) => p.x25519PublicKey(b));
         const ab = agree((p) => p.x25519(a, pb));
-        // A repeat with the same private-key array takes the node backend's prepared-key path.
-        for (const p of backends) if (p.backend !== 'noble') expect(bytesToHex(p.x25519(a, pb))).toBe(bytesToHex(ab));
         // The other direction on one backend per case, rotating: every backend's DH meets every other's.
         const other = backends[a[0]! % backends.length]!;
         expect(equalBytes(ab, other.x25519(b, pa))).toBe(true);
-        // Any 32 bytes as the peer key (twist points, u >= p, low order): same result or same error everywhere.
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('X25519: a repeated private-key array (the node backend prepares an OpenSSL key) gives the same secret', () => {
+    const fast = backends.filter((p) => p.backend !== 'noble');
+    fc.assert(
+      fc.property(key32, key32, (a, b) => {
+        const pb = fast[0]!.x25519PublicKey(b);
+        const outs = fast.flatMap((p) => [p.x25519(a, pb), p.x25519(a, pb), p.x25519(a, pb)]).map(bytesToHex);
+        expect(new Set(outs).size).toBe(1);
+      }),
+      { numRuns: RUNS / 2 },
+    );
+  });
+
+  it('X25519: any 32 bytes as the peer key (twist, u >= p, low order) give the same result or error everywhere', () => {
+    fc.assert(
+      fc.property(key32, key32, (a, junk) => {
         const results = backends.map((p) => {
           const r = outcome(() => p.x25519(a, junk));
           return r.ok ? bytesToHex(r.value) : r.kind;
         });
         expect(new Set(results).size).toBe(1);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS / 2 },
     );
   });
 
@@ -123,7 +111,7 @@ describe(`cross-backend properties (${backends.map((p) => p.backend).join(', ')}
 
   it('HKDF-SHA256: identical extract and expand output for any salt, ikm, info and length', () => {
     fc.assert(
-      fc.property(bytes(0, 80), bytes(0, 80), bytes(0, 80), fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 8000, max: 255 * 32 })), (salt, ikm, info, length) => {
+      fc.property(bytes(0, 80), bytes(0, 80), bytes(0, 80), fc.oneof({ weight: 19, arbitrary: fc.integer({ min: 0, max: 200 }) }, { weight: 1, arbitrary: fc.integer({ min: 8000, max: 255 * 32 }) }), (salt, ikm, info, length) => {
         const prk = agree((p) => p.hkdfSha256Extract(salt, ikm));
         const okm = agree((p) => p.hkdfSha256Expand(prk, info, length));
         expect(okm.length).toBe(length);
