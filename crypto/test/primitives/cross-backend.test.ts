@@ -115,6 +115,11 @@ describe(`cross-backend properties (${backends.map((p) => p.backend).join(', ')}
         const prk = agree((p) => p.hkdfSha256Extract(salt, ikm));
         const okm = agree((p) => p.hkdfSha256Expand(prk, info, length));
         expect(okm.length).toBe(length);
+        // A caller-supplied PRK longer than a hash (HMAC hashes keys over 64 bytes first).
+        const longPrk = new Uint8Array([...prk, ...ikm, ...salt]);
+        expect(agree((p) => p.hkdfSha256Expand(longPrk, info, Math.min(length, 100))).length).toBe(Math.min(length, 100));
+        // Expand's output is a prefix of any longer expansion (RFC 5869 counter blocks).
+        if (length > 0) expect(bytesToHex(agree((p) => p.hkdfSha256Expand(prk, info, length - 1)))).toBe(bytesToHex(okm.subarray(0, length - 1)));
       }),
       { numRuns: RUNS },
     );
