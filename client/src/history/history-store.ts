@@ -256,23 +256,23 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
 
   const rawRecords = await store.readLog(logName);
   logRecords = rawRecords.length;
-  const records: LogRecord[] = [];
-  for (const raw of rawRecords) {
-    const r = decodeRecord(raw);
-    if (r) records.push(r);
-    else records.push({ op: 'del', g: '\u0000skip', i: '\u0000skip' }); // keeps record positions aligned
-  }
+  // null for a record that does not decode (only a bug or an edit can write one): skipped,
+  // but kept in place so record positions still line up with the snapshot's count.
+  const records: (LogRecord | null)[] = rawRecords.map(decodeRecord);
 
   const snapshotBytes = await store.get(INDEX_KEY).catch(() => undefined);
   const snapshot = snapshotBytes ? decodeSnapshot(snapshotBytes) : null;
   let covered = 0;
   if (snapshot && snapshot.logName === logName && snapshot.records <= records.length) {
     let puts = 0;
-    for (let i = 0; i < snapshot.records; i++) if (records[i]!.op === 'put') puts++;
+    for (let i = 0; i < snapshot.records; i++) if (records[i]?.op === 'put') puts++;
     if (puts === snapshot.docCount) covered = snapshot.records;
   }
   // Replay: records the snapshot covers change documents only; later ones are indexed too.
-  for (let i = 0; i < records.length; i++) apply(records[i]!, i >= covered);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r) apply(r, i >= covered);
+  }
   if (covered > 0 && snapshot) {
     // Snapshot docIds are put ordinals, exactly as replay assigned them; what replay
     // tokenized (the records after the snapshot) becomes the delta over the loaded base.
@@ -341,8 +341,6 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     await store.put(MANIFEST_KEY, encodeUtf8(JSON.stringify({ log: newLog })));
     const oldLog = logName;
     logName = newLog;
-    await store.deleteLog(oldLog);
-
     docs = liveDocs;
     byKey = new Map();
     groups = new Map();
@@ -357,11 +355,21 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     recalled = 0;
     unsnapshotted = 0;
     loadedSnapshot = true;
+    // The new log is current from here; an old log that cannot be deleted now is deleted at the next open.
+    await store.deleteLog(oldLog).catch(() => undefined);
   }
 
+  /**
+   * Automatic snapshot or compaction after a write. Their failure does not fail the write
+   * (the messages are already in the log): the work is retried after the next write.
+   */
   async function maintain(): Promise<void> {
-    if (recalled > 0 && recalled >= COMPACT_GARBAGE_RATIO * docs.length) await writeCompaction();
-    else if (unsnapshotted >= checkpointEvery) await writeCheckpoint();
+    try {
+      if (recalled > 0 && recalled >= COMPACT_GARBAGE_RATIO * docs.length) await writeCompaction();
+      else if (unsnapshotted >= checkpointEvery) await writeCheckpoint();
+    } catch {
+      // Memory is unchanged by a failed checkpoint or compaction (they swap state only after their writes).
+    }
   }
 
   // ---- queries -----------------------------------------------------------------

@@ -8,7 +8,8 @@ import { STORE_CLOSED } from '../store/errors';
 import { openFsmStore } from '../store/fsm-store';
 import { createMemoryBacking, createMemoryStore } from '../store/memory-store';
 import { openNodeStore } from '../store/node-store';
-import { INDEX_KEY, openHistory, type History } from './history-store';
+import { INDEX_KEY, MANIFEST_KEY, openHistory, type History } from './history-store';
+import type { LocalStore } from '../store/types';
 import type { StoredMessage } from './types';
 
 const roots: string[] = [];
@@ -373,6 +374,52 @@ describe('compaction', () => {
     expect(await h2.add([target])).toEqual({ added: 0, duplicates: 1 });
     expect(await store2.logs()).toEqual(['history-2']);
     await store2.close();
+  });
+});
+
+describe('failures while writing', () => {
+  /** A memory store whose put() of one key fails while `failing` is set (a full disk, say). */
+  function flakyStore(backing = createMemoryBacking()) {
+    const inner = createMemoryStore(backing);
+    const ctl = { failing: new Set<string>(), backing };
+    const store: LocalStore = {
+      ...inner,
+      put: async (key, value) => {
+        if (ctl.failing.has(key)) throw new Error('disk full');
+        return inner.put(key, value);
+      },
+    };
+    return { store, ctl };
+  }
+
+  it('a failed automatic checkpoint does not fail the add, and is retried later', async () => {
+    const { store, ctl } = flakyStore();
+    const h = await openHistory(store, { checkpointEvery: 2 });
+    ctl.failing.add(INDEX_KEY);
+    expect(await h.add(corpus().slice(0, 4))).toEqual({ added: 4, duplicates: 0 });
+    expect(h.search({ text: '医院' }).total).toBe(2);
+    expect(h.stats().unsnapshotted).toBe(4);
+    ctl.failing.clear();
+    await h.add(corpus().slice(4, 6));
+    expect(h.stats().unsnapshotted).toBe(0);
+    const h2 = await openHistory(createMemoryStore(ctl.backing));
+    expect(h2.stats()).toMatchObject({ loadedSnapshot: true, messages: 6 });
+  });
+
+  it('a compaction interrupted before its manifest leaves the old state, with the same answers after reopen', async () => {
+    const { store, ctl } = flakyStore();
+    const h = await openHistory(store);
+    await h.add(corpus());
+    const gone = h.search({ text: '去医院' }).messages[0]!;
+    await h.recall(gone.groupId, gone.messageId);
+    const before = h.search({ text: '医' }).messages.map((m) => m.messageId);
+    ctl.failing.add(MANIFEST_KEY);
+    await expect(h.compact()).rejects.toThrow('disk full');
+    expect(h.search({ text: '医' }).messages.map((m) => m.messageId)).toEqual(before);
+    const h2 = await openHistory(createMemoryStore(ctl.backing));
+    expect(h2.search({ text: '医' }).messages.map((m) => m.messageId)).toEqual(before);
+    expect(h2.get(gone.groupId, gone.messageId)).toBeUndefined();
+    expect([...ctl.backing.logs.keys()]).toEqual(['history-1']); // the orphaned new log was removed at open
   });
 });
 
