@@ -1,6 +1,6 @@
 // What a page asks for. Pages only emit intents; the SDK wiring (later) performs them
 // (encrypts, commits, sends) and answers with a new view model. Plain data only.
-import type { GroupKind, JoinPolicy } from './view-model';
+import type { GroupKind, JoinPolicy, MessageKind } from './view-model';
 
 export type Intent =
   | { type: 'send-text'; chatId: string; text: string; replyTo: string | null; mentions: string[]; mentionAll: boolean }
@@ -23,7 +23,18 @@ export type Intent =
   | { type: 'leave'; chatId: string }
   | { type: 'dissolve'; chatId: string }
   | { type: 'create-group'; name: string; kind: GroupKind; joinPolicy: JoinPolicy }
-  | { type: 'search'; query: string; chatId: string | null }
+  /** Keyword and filters, as the client's history search takes them; '' lists everything that passes the filters. */
+  | {
+      type: 'search';
+      query: string;
+      chatId: string | null;
+      senders: string[];
+      kinds: MessageKind[];
+      /** Inclusive lower bound (ms), local midnight of the picked day; null for none. */
+      since: number | null;
+    }
+  /** Opened from a share card: the card carries only the invite ID. */
+  | { type: 'join-by-invite'; inviteId: string }
   | { type: 'subscribe-notifications' };
 
 export type IntentType = Intent['type'];

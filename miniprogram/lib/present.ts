@@ -121,6 +121,9 @@ export interface BubbleRow {
   media: string;
   pollOptions: { optionId: string; text: string; votes: number; mine: boolean }[];
   pollQuestion: string;
+  /** Local path of a decrypted image, '' when none or not yet downloaded. */
+  imagePath: string;
+  qaAnswers: { senderName: string; text: string }[];
 }
 
 function blankBubble(key: string, row: BubbleRow['row'], text: string): BubbleRow {
@@ -140,6 +143,8 @@ function blankBubble(key: string, row: BubbleRow['row'], text: string): BubbleRo
     media: '',
     pollOptions: [],
     pollQuestion: '',
+    imagePath: '',
+    qaAnswers: [],
   };
 }
 
@@ -172,6 +177,8 @@ export function bubbleRows(messages: readonly MessageView[], now: number): Bubbl
       media: m.kind === 'text' || m.kind === 'poll' || m.kind === 'qa' ? '' : mediaLine(m),
       pollOptions: m.poll ? m.poll.options.map((o) => ({ ...o })) : [],
       pollQuestion: m.poll ? m.poll.question : m.qa ? m.qa.question : '',
+      imagePath: m.kind === 'image' && m.attachment ? m.attachment.localPath : '',
+      qaAnswers: m.qa ? m.qa.answers.map((a) => ({ senderName: a.senderName, text: a.text })) : [],
     });
   }
   return rows;

@@ -55,6 +55,8 @@ export function chatView(me: MemberSummary, over: Partial<ChatView> = {}): ChatV
         poll: { question: '周六开会？', closed: false, options: [{ optionId: 'o1', text: '可以', votes: 2, mine: false }, { optionId: 'o2', text: '不行', votes: 1, mine: true }] },
       }),
       message({ messageId: 'x7', sentAt: NOW - 6 * MINUTE, text: '@王老师 请看一下', mentionsMe: true, replyTo: { messageId: 'x1', senderName: '张三', preview: '大家好 😀' } }),
+      message({ messageId: 'x8', sentAt: NOW - 5 * MINUTE, kind: 'image', attachment: { localPath: 'wxfile://tmp/photo.jpg', name: '', sizeBytes: 1000, durationSec: 0 } }),
+      message({ messageId: 'x9', sentAt: NOW - 4 * MINUTE, kind: 'qa', qa: { question: '几点集合？', answers: [{ senderName: '李律师', text: '八点' }] } }),
     ],
     ...over,
   };

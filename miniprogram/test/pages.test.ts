@@ -156,8 +156,8 @@ describe('chat page', () => {
     store.setViewModel(model());
     const page = await mount('chat', { chatId: 'g-parents' });
     const bubbles = page.querySelectorAll('.bubble-row');
-    expect(bubbles.map((b) => (b.dom.className.includes('right') ? 'right' : 'left'))).toEqual(['left', 'right', 'left', 'left', 'left']);
-    expect(texts(page, '.sender')).toEqual(['张三', '张三', '张三', '张三']); // none on my own bubble
+    expect(bubbles.map((b) => (b.dom.className.includes('right') ? 'right' : 'left'))).toEqual(['left', 'right', 'left', 'left', 'left', 'left', 'left']);
+    expect(texts(page, '.sender')).toEqual(['张三', '张三', '张三', '张三', '张三', '张三']); // none on my own bubble
     expect(texts(page, '.bubble-row .text')).toEqual(['大家好 😀', '收到', '@王老师 请看一下']);
     expect(texts(page, '.time-separator')).toHaveLength(2); // 60 min ago, then a gap of 50 min
     expect(texts(page, '.notice')).toEqual(['"李四" 被移出群聊', '"李律师" 撤回了一条消息']);
@@ -165,6 +165,13 @@ describe('chat page', () => {
     expect(texts(page, '.poll-option')).toEqual(['可以 · 2票', '不行 · 1票']);
     expect(texts(page, '.quote')).toEqual(['张三: 大家好 😀']);
     expect(page.querySelectorAll('.mentions-me')).toHaveLength(1);
+    const image = find(bubbles[5]!, 'image');
+    // j-component keeps no attributes on built-in tags: the path is checked in the rendered data.
+    expect(image).toBeTruthy();
+    expect((page.data.rows as { messageId: string; imagePath: string }[]).find((r) => r.messageId === 'x8')?.imagePath).toBe('wxfile://tmp/photo.jpg');
+    expect(find(bubbles[5]!, 'media')).toBeFalsy();
+    expect(texts(page, '.poll-question')).toEqual(['周六开会？', '几点集合？']);
+    expect(texts(page, '.qa-answer')).toEqual(['李律师：八点']);
   });
 
   it('typing and tapping send emits the send intent with the text, then clears the input', async () => {
@@ -331,7 +338,7 @@ describe('group info, member, search and create-group pages', () => {
     await tick();
     page.querySelector('.go')!.dispatchEvent('tap');
     await tick();
-    expect(intents).toEqual([{ type: 'search', query: '家长会', chatId: null }]);
+    expect(intents).toEqual([{ type: 'search', query: '家长会', chatId: null, senders: [], kinds: [], since: null }]);
     store.setViewModel(
       viewModel({
         search: {
@@ -347,6 +354,44 @@ describe('group info, member, search and create-group pages', () => {
     expect(texts(page, '.chat-name')).toEqual(['三年二班家长群']);
     expect(texts(page, '.hit')).toEqual(['家长会']);
     expect(page.querySelector('.snippet')?.dom.textContent).toBe('王老师: 周六家长会别迟到');
+  });
+
+  it('search page: narrows by member (发言记录), type and date, with or without a keyword', async () => {
+    store.setViewModel(viewModel({ chatViews: { 'g-parents': chatView(OWNER) } }));
+    const page = await mount('search', { chatId: 'g-parents', memberId: 'm-zhang' });
+    const intents = recordIntents();
+    expect(page.data.memberLabels).toEqual(['全部成员', '王老师', '李律师', '张三', '李四']);
+    expect(texts(page, '.member-picker')).toEqual(['张三']); // preselected from the member page
+    page.querySelector('.go')!.dispatchEvent('tap');
+    await tick();
+    page.querySelector('.kind-picker')!.dispatchEvent('change', { detail: { value: '5' } });
+    page.querySelector('.day-picker')!.dispatchEvent('change', { detail: { value: '2026-11-01' } });
+    await tick();
+    page.querySelector('.go')!.dispatchEvent('tap');
+    await tick();
+    expect(intents).toEqual([
+      { type: 'search', query: '', chatId: 'g-parents', senders: ['m-zhang'], kinds: [], since: null },
+      { type: 'search', query: '', chatId: 'g-parents', senders: ['m-zhang'], kinds: ['file'], since: new Date(2026, 10, 1).getTime() },
+    ]);
+    page.querySelector('.clear')!.dispatchEvent('tap');
+    await tick();
+    page.querySelector('.go')!.dispatchEvent('tap'); // nothing to search for: no intent
+    await tick();
+    expect(intents).toHaveLength(2);
+    store.setViewModel(viewModel({ chatViews: { 'g-parents': chatView(OWNER) }, search: { query: '', searching: false, results: [] } }));
+    await tick();
+    expect(page.querySelector('.empty')?.dom.textContent).toBe('没有找到相关聊天记录');
+  });
+
+  it('chat list opened from a share card asks to join with the invite ID, once', async () => {
+    const intents = recordIntents();
+    const page = await mount('chat-list', { invite: 'inv_7Yq2' });
+    await tick();
+    expect(intents).toEqual([{ type: 'join-by-invite', inviteId: 'inv_7Yq2' }]);
+    setModel({ chats: [] });
+    await tick();
+    expect(intents).toHaveLength(1);
+    expect(page.data.joinedInvite).toBe('inv_7Yq2');
   });
 
   it('create-group page: requires a name, then emits one create intent', async () => {

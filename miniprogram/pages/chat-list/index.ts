@@ -5,7 +5,20 @@ import { dispatch, getViewModel, safeSetData } from '../../lib/store';
 import type { AppViewModel } from '../../lib/view-model';
 
 Component({
+  properties: {
+    /** From a share card: /pages/chat-list/index?invite=<invite ID>. Nothing else travels in the card. */
+    invite: { type: String, value: '' },
+  },
+  observers: {
+    invite(inviteId: string) {
+      if (inviteId && inviteId !== this.data.joinedInvite) {
+        safeSetData(this, { joinedInvite: inviteId });
+        dispatch({ type: 'join-by-invite', inviteId });
+      }
+    },
+  },
   data: {
+    joinedInvite: '',
     rows: [] as ChatRow[],
     empty: true,
     ready: false,

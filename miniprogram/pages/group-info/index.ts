@@ -12,6 +12,8 @@ const WHO_LABELS = { admins: '仅群主和管理员', everyone: '所有成员' }
 /** Longest group name / nickname / remark (characters), as WeChat allows. */
 const MAX_NAME_CHARS = 30;
 const MAX_ANNOUNCEMENT_CHARS = 1000;
+/** The personal remark (the client's chat list keeps up to 64 characters). */
+const MAX_REMARK_CHARS = 64;
 
 interface GridCell {
   memberId: string;
@@ -129,7 +131,7 @@ Component({
       if (nickname !== this.data.myNickname) dispatch({ type: 'set-my-nickname', chatId: this.data.chatId, nickname });
     },
     onConfirmRemark(event: unknown) {
-      const remark = inputValue(event).trim().slice(0, MAX_NAME_CHARS);
+      const remark = inputValue(event).trim().slice(0, MAX_REMARK_CHARS);
       if (remark !== this.data.remark) dispatch({ type: 'set-remark', chatId: this.data.chatId, remark });
     },
     onToggleMute(event: unknown) {

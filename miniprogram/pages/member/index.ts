@@ -1,6 +1,6 @@
 // 成员信息: nickname, role, safety number, speaking record (发言记录); for admins:
 // mute / unmute and remove from the group; for the owner: make or unmake an admin.
-import { connect, disconnect } from '../../lib/connect';
+import { connect, disconnect, pageUrl } from '../../lib/connect';
 import { formatListTime, ROLE_LABELS } from '../../lib/present';
 import { dispatch, getViewModel, safeSetData } from '../../lib/store';
 import { memberKey, type AppViewModel } from '../../lib/view-model';
@@ -66,6 +66,10 @@ Component({
         canSetRole: !isSelf && detail.me.role === 'owner',
         isAdmin: m.role === 'admin',
       });
+    },
+    /** The whole speaking record: the search page narrowed to this member. */
+    onTapAllRecords() {
+      wx.navigateTo({ url: pageUrl('search', { chatId: this.data.chatId, memberId: this.data.memberId }) });
     },
     onTapMute() {
       dispatch({ type: 'mute-member', chatId: this.data.chatId, memberId: this.data.memberId, muted: !this.data.muted });
