@@ -12,7 +12,7 @@
 import { STORE_CLOSED, STORE_CORRUPT, storeError } from '../store/errors';
 import { createSerial } from '../store/serial';
 import type { LocalStore } from '../store/types';
-import { checkId, checkMessage, decodeRecord, encodeRecord, isMessageType, searchableText, type LogRecord } from './codec';
+import { checkId, checkMessage, decodeRecord, encodePutRecords, encodeRecord, isMessageType, searchableText, type LogRecord } from './codec';
 import {
   CHECKPOINT_EVERY_MESSAGES,
   COMPACT_GARBAGE_RATIO,
@@ -219,16 +219,17 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   /** Applies one log record to memory; `index` says whether to tokenize a put. */
   function apply(record: LogRecord, index: boolean): void {
     if (record.op === 'put') {
-      const m = record.m;
-      const key = keyOf(m.groupId, m.messageId);
-      if (byKey.has(key)) return; // never written by add(); tolerated on replay
-      const id = docs.length;
-      docs.push(m);
-      byKey.set(key, id);
-      insertIntoGroup(id, m);
-      if (index) {
-        indexDoc(id, m);
-        unsnapshotted++;
+      for (const m of record.m) {
+        const key = keyOf(m.groupId, m.messageId);
+        if (byKey.has(key)) continue; // never written by add(); tolerated on replay
+        const id = docs.length;
+        docs.push(m);
+        byKey.set(key, id);
+        insertIntoGroup(id, m);
+        if (index) {
+          indexDoc(id, m);
+          unsnapshotted++;
+        }
       }
     } else {
       const key = keyOf(record.g, record.i);
@@ -265,7 +266,10 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   let covered = 0;
   if (snapshot && snapshot.logName === logName && snapshot.records <= records.length) {
     let puts = 0;
-    for (let i = 0; i < snapshot.records; i++) if (records[i]?.op === 'put') puts++;
+    for (let i = 0; i < snapshot.records; i++) {
+      const r = records[i];
+      if (r?.op === 'put') puts += r.m.length;
+    }
     if (puts === snapshot.docCount) covered = snapshot.records;
   }
   // Replay: records the snapshot covers change documents only; later ones are indexed too.
@@ -327,7 +331,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       }
     }
     const newRecords = [
-      ...liveDocs.map((m) => encodeRecord({ op: 'put', m })),
+      ...encodePutRecords(liveDocs),
       ...tombstones.map(([g, i]) => encodeRecord({ op: 'del', g, i })),
     ];
     const generation = Number(logName.slice(LOG_PREFIX.length)) || 1;
@@ -425,9 +429,10 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
           fresh.push(m);
         }
         if (fresh.length > 0) {
-          await store.append(logName, fresh.map((m) => encodeRecord({ op: 'put', m })));
-          logRecords += fresh.length;
-          for (const m of fresh) apply({ op: 'put', m }, true);
+          const records = encodePutRecords(fresh);
+          await store.append(logName, records);
+          logRecords += records.length;
+          apply({ op: 'put', m: fresh }, true);
           await maintain();
         }
         return { added: fresh.length, duplicates: checked.length - fresh.length };

@@ -1,5 +1,5 @@
-// The inverted index: term -> sorted document IDs (a docId is the ordinal of a message's
-// put record in the history log).
+// The inverted index: term -> sorted document IDs (a docId is the ordinal of a message
+// among all messages of the history log's put records).
 //
 // Two tiers, like a tiny LSM tree:
 //   base   immutable, loaded from the last snapshot: sorted keys, offsets, one Int32Array

@@ -147,7 +147,7 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot | null {
     if (logName === null) return null;
     const records = r.varint();
     const docCount = r.varint();
-    if (docCount > records || docCount > 0x7fffffff) return null;
+    if (docCount > 0x7fffffff) return null;
 
     const cjkTerms = r.varint();
     if (cjkTerms > bytes.length) return null;
