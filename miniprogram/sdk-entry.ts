@@ -1,11 +1,13 @@
 // Entry of the mini program's SDK bundle (scripts/build-miniprogram.ts -> lib/sdk.js).
 //
 // For now: the crypto core with the noble backend (pure JS: the logic layer has no
-// WebAssembly), our own UTF-8 codec (no TextEncoder/TextDecoder there), and the client's
-// entropy pool fed by the asynchronous wx.getRandomValues. The rest of the client SDK
-// joins this entry when it exists. Nothing here may import a Node built-in: the build
+// WebAssembly), our own UTF-8 codec (no TextEncoder/TextDecoder there), the client's
+// entropy pool fed by the asynchronous wx.getRandomValues, and the client's local store
+// on wx's file system manager. The rest of the client SDK joins this entry when it exists. Nothing here may import a Node built-in: the build
 // fails if anything does.
 import { createEntropyPool, wxRandomFill, type EntropyPool, type WxRandomLike } from '../client/src/platform/entropy-pool';
+import { openFsmStore, type FileSystemManagerLike } from '../client/src/store/fsm-store';
+import type { LocalStore } from '../client/src/store/types';
 import { bytesToHex, equalBytes, hexToBytes, utf8DecodeStrict, utf8Encode } from '../crypto/src/bytes';
 import { E2eeError, isE2eeError, RANDOM_FAILED } from '../crypto/src/errors';
 import { createPrimitives } from '../crypto/src/primitives/index';
@@ -15,8 +17,8 @@ import type { Primitives } from '../crypto/src/primitives/types';
 export { bytesToHex, equalBytes, hexToBytes, utf8DecodeStrict, utf8Encode };
 export { E2eeError, isE2eeError };
 export { createPrimitives, nobleBackend };
-export { createEntropyPool, wxRandomFill };
-export type { EntropyPool, Primitives, WxRandomLike };
+export { createEntropyPool, wxRandomFill, openFsmStore };
+export type { EntropyPool, FileSystemManagerLike, LocalStore, Primitives, WxRandomLike };
 
 /** Version of the bundle's exported surface (bumped when the SDK lands). */
 export const SDK_BUNDLE_VERSION = '0.1.0-crypto-core';

@@ -179,6 +179,109 @@ describe('the SDK bundle', () => {
   });
 });
 
+describe('wx.getFileSystemManager: user files in a host directory, confined, with a quota', () => {
+  it('writes, appends, reads (ArrayBuffer or text), lists, stats, renames and unlinks, in wx shapes', async () => {
+    const s = sandbox();
+    const log = await s.run<Promise<string[]>>(`new Promise(function (resolve) {
+      var fs = wx.getFileSystemManager(), root = wx.env.USER_DATA_PATH + '/t', out = [];
+      function step(api, opts, then) {
+        opts.success = function (r) { then(r); };
+        opts.fail = function (e) { out.push(api + '!' + e.errMsg); then(null); };
+        fs[api](opts);
+      }
+      step('mkdir', { dirPath: root + '/a/b', recursive: true }, function () {
+        step('writeFile', { filePath: root + '/a/f', data: new Uint8Array([1, 2, 3]).buffer }, function () {
+          step('appendFile', { filePath: root + '/a/f', data: new Uint8Array([4]).buffer }, function () {
+            step('readFile', { filePath: root + '/a/f' }, function (r) {
+              out.push('bytes:' + (r.data instanceof ArrayBuffer) + ':' + Array.prototype.join.call(new Uint8Array(r.data), ','));
+              step('writeFile', { filePath: root + '/a/t.txt', data: '你好', encoding: 'utf8' }, function () {
+                step('readFile', { filePath: root + '/a/t.txt', encoding: 'utf8' }, function (r2) {
+                  out.push('text:' + r2.data);
+                  step('readdir', { dirPath: root + '/a' }, function (r3) {
+                    out.push('dir:' + r3.files.join(','));
+                    step('stat', { path: root + '/a/b' }, function (r4) {
+                      out.push('stat:' + r4.stats.isDirectory() + ':' + r4.stats.isFile());
+                      step('rename', { oldPath: root + '/a/f', newPath: root + '/a/g' }, function () {
+                        step('unlink', { filePath: root + '/a/g' }, function () {
+                          step('readFile', { filePath: root + '/a/g' }, function () {
+                            step('appendFile', { filePath: root + '/a/new', data: 'x' }, function () { resolve(out); });
+                          });
+                        });
+                      });
+                    });
+                  });
+                });
+              });
+            });
+          });
+        });
+      });
+    })`);
+    expect(log).toEqual([
+      'bytes:true:1,2,3,4',
+      'text:你好',
+      'dir:b,f,t.txt',
+      'stat:true:false',
+      expect.stringMatching(/^readFile!readFile:fail no such file or directory, wxfile:\/\/usr\/t\/a\/g$/),
+      expect.stringMatching(/^appendFile!appendFile:fail no such file or directory/),
+    ]);
+  });
+
+  it('refuses paths outside USER_DATA_PATH (other schemes, absolute host paths, .. escapes) and writes over the quota', async () => {
+    const s = sandbox({ userDataQuotaBytes: 1000 });
+    const errors = await s.run<Promise<string[]>>(`Promise.all([
+      ['readFile', { filePath: '/etc/passwd' }],
+      ['readFile', { filePath: 'wxfile://usr/../../../etc/passwd' }],
+      ['writeFile', { filePath: 'wxfile://tmp/x', data: 'x' }],
+      ['writeFile', { filePath: 'wxfile://usrx/y', data: 'x' }],
+      ['writeFile', { filePath: wx.env.USER_DATA_PATH + '/big', data: new ArrayBuffer(1001) }],
+      ['writeFile', { filePath: wx.env.USER_DATA_PATH + '/view', data: new Uint8Array(4) }],
+    ].map(function (c) {
+      return new Promise(function (resolve) {
+        c[1].success = function () { resolve('ok'); };
+        c[1].fail = function (e) { resolve(e.errMsg); };
+        wx.getFileSystemManager()[c[0]](c[1]);
+      });
+    }))`);
+    expect(errors).toEqual([
+      'readFile:fail permission denied, /etc/passwd',
+      'readFile:fail permission denied, wxfile://usr/../../../etc/passwd',
+      'writeFile:fail permission denied, wxfile://tmp/x',
+      'writeFile:fail permission denied, wxfile://usrx/y',
+      'writeFile:fail the maximum size of the file storage limit is exceeded',
+      'writeFile:fail data must be a string or ArrayBuffer',
+    ]);
+  });
+
+  it("the bundled client store keeps keys and logs in user files across a restart of the mini program", async () => {
+    const first = sandbox();
+    first.context.sdk = first.loadModule(bundleCode);
+    const script = (body: string) => `(async function () {
+      var store = await sdk.openFsmStore(wx.getFileSystemManager(), wx.env.USER_DATA_PATH + '/e2ee');
+      ${body}
+    })()`;
+    await first.run<Promise<void>>(
+      script(`
+      await store.put('identity', sdk.utf8Encode('not really a key'));
+      await store.append('history-g1', [sdk.utf8Encode('第一条'), sdk.utf8Encode('second')]);
+      await store.close();`),
+    );
+    // A new logic layer (the app was killed and relaunched) on the same user data.
+    const second = sandbox({ userDataDir: first.userDataDir });
+    second.context.sdk = second.loadModule(bundleCode);
+    const read = await second.run<Promise<string[]>>(
+      script(`
+      var out = [sdk.utf8DecodeStrict(await store.get('identity'))];
+      var records = await store.readLog('history-g1');
+      for (var i = 0; i < records.length; i++) out.push(sdk.utf8DecodeStrict(records[i]));
+      out.push((await store.keys('')).join(','), (await store.logs()).join(','));
+      await store.close();
+      return out;`),
+    );
+    expect(read).toEqual(['not really a key', '第一条', 'second', 'identity', 'history-g1']);
+  });
+});
+
 describe('without JIT', () => {
   it('the bundle starts in the sandbox in a `node --jitless` process (the bench child), with no WebAssembly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mp-jitless-'));

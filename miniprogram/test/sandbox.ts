@@ -9,10 +9,15 @@
 //   - a fake `wx` whose getRandomValues is asynchronous (callbacks, max 1 MiB per call,
 //     backed by node:crypto), whose connectSocket opens real WebSockets (the `ws` package)
 //     and whose request makes real HTTP requests, both to 127.0.0.1 only, with WeChat's
-//     limits (5 sockets, 10 requests at once, ArrayBuffer or string payloads only).
+//     limits (5 sockets, 10 requests at once, ArrayBuffer or string payloads only);
+//     and whose getFileSystemManager() keeps user files (wx.env.USER_DATA_PATH) in a host
+//     directory, confined to it, with WeChat's 200 MB quota.
 // Values crossing into the sandbox (ArrayBuffers, parsed JSON) are created in the sandbox's
 // own realm, as the logic layer would hand them out.
 import { randomFillSync } from 'node:crypto';
+import { promises as fsp, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve as resolvePath } from 'node:path';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { isArrayBuffer } from 'node:util/types';
 import vm from 'node:vm';
@@ -21,6 +26,10 @@ import WebSocket from 'ws';
 export const WX_RANDOM_MAX_PER_CALL = 1024 * 1024;
 export const WX_MAX_SOCKETS = 5;
 export const WX_MAX_REQUESTS = 10;
+/** wx.env.USER_DATA_PATH as the logic layer sees it. */
+export const WX_USER_DATA_PATH = 'wxfile://usr';
+/** User files a mini program may keep. */
+export const WX_USER_DATA_QUOTA_BYTES = 200 * 1024 * 1024;
 
 type Callback<T> = ((value: T) => void) | undefined;
 interface CallbackOptions<S, F = { errMsg: string }> {
@@ -38,6 +47,10 @@ export interface SandboxOptions {
   fillRandom?: (bytes: Uint8Array) => void;
   /** Lines the sandbox's console writes (default: discarded). */
   onConsole?: (level: string, args: unknown[]) => void;
+  /** Host directory behind wx.env.USER_DATA_PATH (default: a fresh temp dir removed on close). Reuse it to model a restart. */
+  userDataDir?: string;
+  /** Quota of user files in bytes (default 200 MB, WeChat's). */
+  userDataQuotaBytes?: number;
 }
 
 export interface LogicLayerSandbox {
@@ -46,6 +59,8 @@ export interface LogicLayerSandbox {
   run<T = unknown>(code: string, filename?: string): T;
   /** Evaluates a CommonJS bundle as WeChat evaluates a module file (module, exports; no require). */
   loadModule<T = Record<string, unknown>>(code: string, filename?: string): T;
+  /** Host directory behind wx.env.USER_DATA_PATH. */
+  readonly userDataDir: string;
   /** Counts of live wx resources. */
   readonly stats: { openSockets: number; pendingRequests: number; randomCalls: number; randomBytes: number };
   /** Closes every socket and request the sandbox opened. */
@@ -343,6 +358,13 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
     return task;
   }
 
+  const ownsUserData = options.userDataDir === undefined;
+  const userDataDir = options.userDataDir ?? mkdtempSync(join(tmpdir(), 'wx-usr-'));
+  const quota = options.userDataQuotaBytes ?? WX_USER_DATA_QUOTA_BYTES;
+  Object.assign(wx, {
+    env: sandboxObject({ USER_DATA_PATH: WX_USER_DATA_PATH }),
+    getFileSystemManager: () => createFileSystemManager(userDataDir, quota, { settle, failure, toSandboxBuffer, sandboxObject }),
+  });
   context.wx = wx;
 
   return {
@@ -360,6 +382,7 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
       return module.exports;
     },
     stats,
+    userDataDir,
     async close() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -373,6 +396,134 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
           }),
       );
       await Promise.all(closing);
+      if (ownsUserData) rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface FsmHelpers {
+  settle: <S, F>(opts: CallbackOptions<S, F> | undefined, ok: boolean, value: S | F) => void;
+  failure: (api: string, why: string) => { errMsg: string };
+  toSandboxBuffer: (bytes: Uint8Array) => ArrayBuffer;
+  sandboxObject: <T extends object>(value: T) => T;
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? await directoryBytes(path) : (await fsp.stat(path)).size;
+  }
+  return total;
+}
+
+/**
+ * wx.getFileSystemManager() over a host directory. Paths must lie under
+ * wx.env.USER_DATA_PATH; anything else (another scheme, `..` escapes) fails with
+ * "permission denied", as WeChat refuses writes outside user data. Errors come back
+ * through fail({ errMsg }) in WeChat's wording ("no such file or directory").
+ */
+function createFileSystemManager(root: string, quota: number, h: FsmHelpers) {
+  const hostPath = (api: string, path: unknown): string => {
+    if (typeof path !== 'string' || !(path === WX_USER_DATA_PATH || path.startsWith(`${WX_USER_DATA_PATH}/`))) {
+      throw new Error(`${api}:fail permission denied, ${String(path).slice(0, 200)}`);
+    }
+    const full = resolvePath(root, `.${path.slice(WX_USER_DATA_PATH.length)}`);
+    const rel = relative(root, full);
+    if (rel.startsWith('..') || resolvePath(root, rel) !== full) throw new Error(`${api}:fail permission denied, ${path.slice(0, 200)}`);
+    return full;
+  };
+  const reason = (e: NodeJS.ErrnoException): string =>
+    e.code === 'ENOENT'
+      ? 'no such file or directory'
+      : e.code === 'EEXIST'
+        ? 'file already exists'
+        : e.code === 'ENOTEMPTY'
+          ? 'directory not empty'
+          : e.code === 'EISDIR'
+            ? 'illegal operation on a directory'
+            : String(e.code ?? 'unknown error');
+  /** Runs `work`, then success(shape(result)) or fail({ errMsg }) asynchronously. */
+  const run = <T>(api: string, path: unknown, opts: CallbackOptions<unknown>, work: () => Promise<T>, shape: (v: T) => object) => {
+    let started: Promise<T>;
+    try {
+      hostPath(api, path);
+      started = work();
+    } catch (e) {
+      h.settle(opts, false, h.sandboxObject({ errMsg: (e as Error).message }));
+      return;
+    }
+    started.then(
+      (v) => h.settle(opts, true, shape(v)),
+      (e: NodeJS.ErrnoException) =>
+        h.settle(opts, false, e.message.startsWith(`${api}:fail`) ? h.sandboxObject({ errMsg: e.message }) : h.failure(api, `${reason(e)}, ${String(path).slice(0, 200)}`)),
+    );
+  };
+  const ok = (api: string) => () => h.sandboxObject({ errMsg: `${api}:ok` });
+  const bytesOf = (api: string, data: unknown, encoding?: string): Buffer => {
+    if (typeof data === 'string') return Buffer.from(data, (encoding ?? 'utf8') as BufferEncoding);
+    if (isArrayBuffer(data)) return Buffer.from(new Uint8Array(data).slice());
+    throw new Error(`${api}:fail data must be a string or ArrayBuffer`);
+  };
+  const withinQuota = async (api: string, adding: number) => {
+    if ((await directoryBytes(root)) + adding > quota) throw new Error(`${api}:fail the maximum size of the file storage limit is exceeded`);
+  };
+  type O<T> = T & CallbackOptions<unknown>;
+  return {
+    readFile(o: O<{ filePath: string; encoding?: string }>) {
+      run('readFile', o?.filePath, o, () => fsp.readFile(hostPath('readFile', o.filePath)), (b) => {
+        const result = h.sandboxObject({ errMsg: 'readFile:ok', data: null as unknown });
+        result.data = o.encoding ? b.toString(o.encoding as BufferEncoding) : h.toSandboxBuffer(b);
+        return result;
+      });
+    },
+    writeFile(o: O<{ filePath: string; data: unknown; encoding?: string }>) {
+      run('writeFile', o?.filePath, o, async () => {
+        const data = bytesOf('writeFile', o.data, o.encoding);
+        await withinQuota('writeFile', data.length);
+        await fsp.writeFile(hostPath('writeFile', o.filePath), data);
+      }, ok('writeFile'));
+    },
+    appendFile(o: O<{ filePath: string; data: unknown; encoding?: string }>) {
+      run('appendFile', o?.filePath, o, async () => {
+        const data = bytesOf('appendFile', o.data, o.encoding);
+        await withinQuota('appendFile', data.length);
+        const path = hostPath('appendFile', o.filePath);
+        await fsp.access(path); // wx appends to existing files only
+        await fsp.appendFile(path, data);
+      }, ok('appendFile'));
+    },
+    rename(o: O<{ oldPath: string; newPath: string }>) {
+      run('rename', o?.oldPath, o, () => fsp.rename(hostPath('rename', o.oldPath), hostPath('rename', o.newPath)), ok('rename'));
+    },
+    unlink(o: O<{ filePath: string }>) {
+      run('unlink', o?.filePath, o, () => fsp.unlink(hostPath('unlink', o.filePath)), ok('unlink'));
+    },
+    mkdir(o: O<{ dirPath: string; recursive?: boolean }>) {
+      run('mkdir', o?.dirPath, o, () => fsp.mkdir(hostPath('mkdir', o.dirPath), { recursive: Boolean(o.recursive) }), ok('mkdir'));
+    },
+    rmdir(o: O<{ dirPath: string; recursive?: boolean }>) {
+      run('rmdir', o?.dirPath, o, () => fsp.rm(hostPath('rmdir', o.dirPath), { recursive: Boolean(o.recursive) }), ok('rmdir'));
+    },
+    readdir(o: O<{ dirPath: string }>) {
+      run('readdir', o?.dirPath, o, () => fsp.readdir(hostPath('readdir', o.dirPath)), (files) => {
+        const result = h.sandboxObject({ errMsg: 'readdir:ok', files: [...files].sort() });
+        return result;
+      });
+    },
+    stat(o: O<{ path: string }>) {
+      run('stat', o?.path, o, () => fsp.stat(hostPath('stat', o.path)), (st) => {
+        const result = h.sandboxObject({ errMsg: 'stat:ok', stats: null as unknown });
+        const dir = st.isDirectory();
+        result.stats = Object.assign(h.sandboxObject({ size: st.size, lastModifiedTime: Math.floor(st.mtimeMs / 1000) }), {
+          isDirectory: () => dir,
+          isFile: () => !dir,
+        });
+        return result;
+      });
+    },
+    access(o: O<{ path: string }>) {
+      run('access', o?.path, o, () => fsp.access(hostPath('access', o.path)), ok('access'));
     },
   };
 }
