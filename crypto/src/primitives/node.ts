@@ -30,7 +30,7 @@ import { SecretKeyCache } from './secret-key-cache';
 import { loadSodium } from './sodium';
 import type { RawBackend } from './types';
 
-/** DER prefixes of PKCS#8 private keys and SPKI public keys for the two curves (RFC 8410). */
+/** DER prefixes of PKCS#8 private keys for the two curves (RFC 8410); secrets go in by DER so we can wipe the buffer. */
 const ED25519_PKCS8 = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 const X25519_PKCS8 = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
 
@@ -59,10 +59,11 @@ function publicKeyObject(crv: 'Ed25519' | 'X25519', key: Uint8Array): KeyObject 
   return createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
 }
 
-/** The raw 32-byte key at the end of a KeyObject's SPKI encoding, as a plain Uint8Array. */
+/** The raw 32-byte public key of a KeyObject (JWK export is the cheapest way out of OpenSSL). */
 function rawPublicKey(key: KeyObject): Uint8Array {
-  const spki = key.export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(spki.length - 32));
+  const { x } = key.export({ format: 'jwk' });
+  if (typeof x !== 'string') throw new Error('node:crypto exported a public key without "x"');
+  return plain(Buffer.from(x, 'base64url'));
 }
 
 /** A copy as a plain Uint8Array (not a Buffer, which may share a pooled ArrayBuffer). */
@@ -90,6 +91,21 @@ export async function loadNodeBackend(): Promise<RawBackend> {
   const edPublic = new LruCache<KeyObject | null>(PUBLIC_KEY_CACHE_SIZE);
   const xPublic = new LruCache<KeyObject | null>(PUBLIC_KEY_CACHE_SIZE);
 
+  const sodiumVerify = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean => {
+    try {
+      return sodium.crypto_sign_verify_detached(signature, message, publicKey);
+    } catch {
+      return false;
+    }
+  };
+  const sodiumDh = (privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array => {
+    try {
+      return sodium.crypto_scalarmult(privateKey, publicKey);
+    } catch {
+      return new Uint8Array(32); // libsodium refuses an all-zero result; the wrapper rejects zeros uniformly
+    }
+  };
+
   /** Prepared public KeyObject, or null when OpenSSL refuses the bytes (cached too). */
   function cachedPublic(cache: LruCache<KeyObject | null>, crv: 'Ed25519' | 'X25519', key: Uint8Array): KeyObject | null {
     const id = bytesKey(key);
@@ -115,11 +131,12 @@ export async function loadNodeBackend(): Promise<RawBackend> {
     ed25519Sign: (seed, message) => plain(nodeSign(null, message, edSecret.get(seed, prepareEd).key)),
     ed25519Verify: (publicKey, message, signature) => {
       const key = cachedPublic(edPublic, 'Ed25519', publicKey);
-      if (key === null) return false;
+      // Should OpenSSL ever refuse a key the policy accepted, libsodium (same cofactorless equation) answers.
+      if (key === null) return sodiumVerify(publicKey, message, signature);
       try {
         return nodeVerify(null, message, key, signature);
       } catch {
-        return false;
+        return sodiumVerify(publicKey, message, signature);
       }
     },
     x25519PublicKey: (privateKey) => sodium.crypto_scalarmult_base(privateKey),
@@ -128,20 +145,17 @@ export async function loadNodeBackend(): Promise<RawBackend> {
       if (prepared === undefined && !xSeen.has(privateKey)) {
         // First use of this array: likely a one-shot key; libsodium needs no preparation.
         xSeen.add(privateKey);
-        try {
-          return sodium.crypto_scalarmult(privateKey, publicKey);
-        } catch {
-          return new Uint8Array(32); // all-zero result; the wrapper rejects it uniformly
-        }
+        return sodiumDh(privateKey, publicKey);
       }
       prepared ??= xSecret.get(privateKey, prepareX);
       const pub = cachedPublic(xPublic, 'X25519', publicKey);
-      if (pub === null) return new Uint8Array(32);
+      if (pub === null) return sodiumDh(privateKey, publicKey);
       try {
         return plain(diffieHellman({ privateKey: prepared, publicKey: pub }));
       } catch {
-        // OpenSSL refuses an all-zero result; report zeros so the wrapper decides uniformly.
-        return new Uint8Array(32);
+        // OpenSSL refuses an all-zero result (and nothing else we know of): let libsodium give
+        // the same answer as the other backends (zeros, which the wrapper rejects).
+        return sodiumDh(privateKey, publicKey);
       }
     },
     xchachaSeal: (key, nonce, plaintext, aad) => sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, null, nonce, key),

@@ -55,7 +55,7 @@ describe(`cross-backend Ed25519 (${backends.map((p) => p.backend).join(', ')}; $
         expect(new Set(verdicts).size).toBe(1);
         expect(new Set(backends.map((p) => p.ed25519IsAcceptablePublicKey(pk))).size).toBe(1);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS / 2 },
     );
   });
 
