@@ -509,18 +509,18 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       const f = compileFilter(query.filter);
       const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
 
-      let ids: ArrayLike<number>;
+      // Candidate docIds: null means every document (an empty query over all groups).
+      let ids: Int32Array | null = null;
       let verify: string[] = [];
       if (text.trim() === '') {
         if (groupId !== undefined) ids = Int32Array.from(groups.get(groupId)?.ids ?? []).sort();
-        else ids = { length: docs.length } as ArrayLike<number>; // every docId; read via index below
       } else {
         const c = candidates(text);
         if (c === 'none') return { messages: [], total: 0 };
         ids = c.ids;
         verify = c.verify;
       }
-      const all = !(ids instanceof Int32Array);
+      const count = ids ? ids.length : docs.length;
 
       // One pass: filter, verify long CJK pieces, count, and keep the `limit` newest before the cursor
       // in a min-heap ordered by (timestamp, docId).
@@ -552,8 +552,8 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       };
       let total = 0;
       let afterCursor = 0;
-      for (let k = 0; k < ids.length; k++) {
-        const id = all ? k : ids[k]!;
+      for (let k = 0; k < count; k++) {
+        const id = ids ? ids[k]! : k;
         const m = docs[id];
         if (!m) continue;
         if (groupId !== undefined && m.groupId !== groupId) continue;
