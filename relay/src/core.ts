@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bytesToHex } from '../../crypto/src/bytes';
 import { isE2eeError } from '../../crypto/src/errors';
 import { encodeRelayFrame, errorFrame, FRAME, RELAY_ERROR, CLOSE, type RelayErrorName } from '../../crypto/src/wire/relay-frames';
 import type { RelayConfig } from './config';
@@ -69,6 +68,11 @@ interface PendingSend {
   epoch: number;
   body: Uint8Array;
   arrivedAt: number;
+}
+
+/** Lowercase hex of an ID (Buffer's codec: the fastest on Node). */
+function bytesToHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 /** Sends per group-commit transaction at most. */

@@ -150,6 +150,10 @@ const CLIENT_TYPES = [FRAME.AUTH, FRAME.SEND, FRAME.ACK, FRAME.RESUME, FRAME.PIN
 
 /** Strict decoder; throws E2eeError(MALFORMED) naming the field. `maxCiphertext` caps SEND payloads. */
 export function decodeClientFrame(bytes: Uint8Array, maxCiphertext = MAX_FRAME_PAYLOAD_BYTES): ClientFrame {
+  if (bytes.length > 0 && bytes[0] === FRAME.SEND) {
+    const fast = decodeSendFast(bytes, maxCiphertext);
+    if (fast) return fast;
+  }
   const r = new WireReader(bytes, 'ClientFrame');
   const type = r.enumU8('type', CLIENT_TYPES);
   let out: ClientFrame;
@@ -182,26 +186,99 @@ export function decodeClientFrame(bytes: Uint8Array, maxCiphertext = MAX_FRAME_P
   return out;
 }
 
+/**
+ * The hot path: a well-formed SEND decoded without copying (the fields are views into
+ * `bytes`). Returns null for anything unusual, which the strict general decoder then
+ * rejects with its precise message.
+ */
+function decodeSendFast(bytes: Uint8Array, maxCiphertext: number): ClientFrame | null {
+  const n = bytes.length;
+  if (n < 1 + CLIENT_MESSAGE_ID_BYTES + 1) return null;
+  const gl = bytes[17]!;
+  if (gl < 1 || gl > MAX_GROUP_ID_BYTES) return null;
+  const lenAt = 18 + gl;
+  if (lenAt + 4 > n) return null;
+  const len = ((bytes[lenAt]! << 24) >>> 0) + (bytes[lenAt + 1]! << 16) + (bytes[lenAt + 2]! << 8) + bytes[lenAt + 3]!;
+  if (len < 1 || len > Math.min(maxCiphertext, MAX_FRAME_PAYLOAD_BYTES) || lenAt + 4 + len !== n) return null;
+  return {
+    type: FRAME.SEND,
+    clientMessageId: bytes.subarray(1, 17),
+    groupId: bytes.subarray(18, 18 + gl),
+    ciphertext: bytes.subarray(lenAt + 4, n),
+  };
+}
+
 // --- relay -> device ---------------------------------------------------------
+
+function putU64(out: Uint8Array, at: number, v: number): void {
+  const hi = Math.floor(v / 0x100000000);
+  const lo = v >>> 0;
+  out[at] = hi >>> 24;
+  out[at + 1] = (hi >>> 16) & 0xff;
+  out[at + 2] = (hi >>> 8) & 0xff;
+  out[at + 3] = hi & 0xff;
+  out[at + 4] = lo >>> 24;
+  out[at + 5] = (lo >>> 16) & 0xff;
+  out[at + 6] = (lo >>> 8) & 0xff;
+  out[at + 7] = lo & 0xff;
+}
+
+function checkU64(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`"${name}" value out of range 0..${Number.MAX_SAFE_INTEGER}: ${String(v)}`);
+}
+
+/** MESSAGE, encoded directly into one exact-size buffer (fan-out hot path). */
+function encodeMessageFrame(f: Extract<RelayFrame, { type: typeof FRAME.MESSAGE }>): Uint8Array {
+  const g = f.groupId;
+  if (g.length < 1 || g.length > MAX_GROUP_ID_BYTES) throw new RangeError(`"groupId" expected 1..${MAX_GROUP_ID_BYTES} bytes`);
+  assertBytes('sender', f.sender, MEMBER_ID_BYTES);
+  const ct = f.ciphertext;
+  if (ct.length > MAX_FRAME_PAYLOAD_BYTES) throw new RangeError('"ciphertext" exceeds the frame cap');
+  checkU64('seq', f.seq);
+  checkU64('epoch', f.epoch);
+  checkU64('sentAt', f.sentAt);
+  const out = new Uint8Array(2 + g.length + 8 + 32 + 8 + 8 + 4 + ct.length);
+  out[0] = FRAME.MESSAGE;
+  out[1] = g.length;
+  out.set(g, 2);
+  let o = 2 + g.length;
+  putU64(out, o, f.seq);
+  out.set(f.sender, o + 8);
+  putU64(out, o + 40, f.epoch);
+  putU64(out, o + 48, f.sentAt);
+  o += 56;
+  out[o] = ct.length >>> 24;
+  out[o + 1] = (ct.length >>> 16) & 0xff;
+  out[o + 2] = (ct.length >>> 8) & 0xff;
+  out[o + 3] = ct.length & 0xff;
+  out.set(ct, o + 4);
+  return out;
+}
+
+/** SEND_OK, encoded directly (one per send). */
+function encodeSendOkFrame(f: Extract<RelayFrame, { type: typeof FRAME.SEND_OK }>): Uint8Array {
+  const g = f.groupId;
+  if (g.length < 1 || g.length > MAX_GROUP_ID_BYTES) throw new RangeError(`"groupId" expected 1..${MAX_GROUP_ID_BYTES} bytes`);
+  assertBytes('clientMessageId', f.clientMessageId, CLIENT_MESSAGE_ID_BYTES);
+  checkU64('seq', f.seq);
+  const out = new Uint8Array(1 + 16 + 1 + g.length + 8 + 1);
+  out[0] = FRAME.SEND_OK;
+  out.set(f.clientMessageId, 1);
+  out[17] = g.length;
+  out.set(g, 18);
+  putU64(out, 18 + g.length, f.seq);
+  out[26 + g.length] = f.duplicate ? 1 : 0;
+  return out;
+}
 
 export function encodeRelayFrame(f: RelayFrame): Uint8Array {
   switch (f.type) {
     case FRAME.READY:
       return new WireWriter(37).u8(f.type).fixed(f.memberId, MEMBER_ID_BYTES).u32(f.heartbeatMs).finish();
-    case FRAME.SEND_OK: {
-      const w = new WireWriter(64).u8(f.type).fixed(f.clientMessageId, CLIENT_MESSAGE_ID_BYTES);
-      return groupIdField(w, f.groupId).u64(f.seq).u8(f.duplicate ? 1 : 0).finish();
-    }
-    case FRAME.MESSAGE: {
-      const w = groupIdField(new WireWriter(96 + f.ciphertext.length).u8(f.type), f.groupId);
-      return w
-        .u64(f.seq)
-        .fixed(f.sender, MEMBER_ID_BYTES)
-        .u64(f.epoch)
-        .u64(f.sentAt)
-        .bytes32(f.ciphertext, MAX_FRAME_PAYLOAD_BYTES)
-        .finish();
-    }
+    case FRAME.SEND_OK:
+      return encodeSendOkFrame(f);
+    case FRAME.MESSAGE:
+      return encodeMessageFrame(f);
     case FRAME.LOG_ENTRY: {
       const w = groupIdField(new WireWriter(56 + f.entry.length + f.envelope.length).u8(f.type), f.groupId);
       return w.u64(f.index).bytes32(f.entry, MAX_FRAME_PAYLOAD_BYTES).bytes32(f.envelope, MAX_FRAME_PAYLOAD_BYTES).finish();
