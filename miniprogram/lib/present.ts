@@ -218,6 +218,13 @@ export function mentionCandidates(members: readonly MemberSummary[], myRole: Rol
   return out;
 }
 
+/** The emoji panel: common emoji as plain Unicode text (they travel inside the encrypted text). */
+export const EMOJI_PANEL = [
+  '😀', '😂', '🥲', '😊', '😍', '😘', '😎', '🤔', '😭', '😡', '😱', '😴',
+  '👍', '👎', '👏', '🙏', '💪', '🤝', '👌', '✌️', '❤️', '💔', '🎉', '🌹',
+  '☕', '🍚', '🧧', '🔥', '✅', '❌', '⏰', '📎',
+];
+
 /** The trailing "@query" being typed at the end of the input, or null. */
 export function trailingMention(text: string): string | null {
   const m = /@([^\s@]*)$/.exec(text);

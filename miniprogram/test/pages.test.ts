@@ -195,6 +195,30 @@ describe('chat page', () => {
     expect(intents.filter((i) => i.type === 'send-text')).toHaveLength(1);
   });
 
+  it('the emoji panel appends emoji to the input; they are sent as text', async () => {
+    store.setViewModel(model(ZHANG));
+    const page = await mount('chat', { chatId: 'g-parents' });
+    const intents = recordIntents();
+    expect(page.querySelector('.emoji-panel')).toBeFalsy();
+    page.querySelector('.emoji-toggle')!.dispatchEvent('tap');
+    await tick();
+    const emoji = page.querySelectorAll('.emoji');
+    expect(emoji.length).toBeGreaterThan(20);
+    page.querySelector('.input')!.dispatchEvent('input', { detail: { value: '好' } });
+    await tick();
+    emoji[12]!.dispatchEvent('tap'); // 👍
+    await tick();
+    emoji[22]!.dispatchEvent('tap'); // 🎉
+    await tick();
+    expect(page.data.inputText).toBe('好👍🎉');
+    page.querySelector('.send')!.dispatchEvent('tap');
+    await tick();
+    expect(intents.filter((i) => i.type === 'send-text')).toEqual([
+      { type: 'send-text', chatId: 'g-parents', text: '好👍🎉', replyTo: null, mentions: [], mentionAll: false },
+    ]);
+    expect(page.querySelector('.emoji-panel')).toBeFalsy();
+  });
+
   it('the @ picker offers @所有人 to admins only, and the pick travels with the send intent', async () => {
     store.setViewModel(model(ADMIN));
     const page = await mount('chat', { chatId: 'g-parents' });

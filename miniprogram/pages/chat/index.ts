@@ -2,7 +2,7 @@
 // poll and Q&A, reply, "@" member picker (@所有人 for admins), long-press menu
 // (copy / reply / recall), new-message and @-mention notice. Sending is an intent.
 import { connect, datasetOf, disconnect, inputValue, pageUrl } from '../../lib/connect';
-import { bubbleRows, mentionCandidates, messagePreview, trailingMention, type BubbleRow, type MentionCandidate } from '../../lib/present';
+import { bubbleRows, EMOJI_PANEL, mentionCandidates, messagePreview, trailingMention, type BubbleRow, type MentionCandidate } from '../../lib/present';
 import { dispatch, getViewModel, safeSetData } from '../../lib/store';
 import type { AppViewModel, ChatView } from '../../lib/view-model';
 
@@ -34,6 +34,8 @@ Component({
     newBelow: 0,
     mentionBelow: false,
     scrollTo: '',
+    emojiOpen: false,
+    emoji: EMOJI_PANEL,
   },
   observers: {
     chatId(chatId: string) {
@@ -106,7 +108,7 @@ Component({
         mentions: this.data.mentions,
         mentionAll: this.data.mentionAll,
       });
-      safeSetData(this, { inputText: '', replyId: '', replyText: '', mentions: [], mentionAll: false, picker: [] });
+      safeSetData(this, { inputText: '', replyId: '', replyText: '', mentions: [], mentionAll: false, picker: [], emojiOpen: false });
     },
 
     onLongPressBubble(event: unknown) {
@@ -165,6 +167,16 @@ Component({
           });
         },
       });
+    },
+
+    onToggleEmoji() {
+      safeSetData(this, { emojiOpen: !this.data.emojiOpen });
+    },
+
+    onPickEmoji(event: unknown) {
+      const emoji = EMOJI_PANEL[Number(datasetOf(event).index)];
+      if (!emoji || this.data.inputText.length + emoji.length > MAX_INPUT_CHARS) return;
+      safeSetData(this, { inputText: this.data.inputText + emoji });
     },
 
     onTapNewBelow() {
