@@ -30,11 +30,14 @@ export function detectCapabilities(global: Record<string, unknown> = globalThis 
   };
 }
 
-/** The default backend for a platform: node on Node, noble without WebAssembly, sodium elsewhere. */
+/**
+ * The default backend for a platform: node on Node, noble without WebAssembly, sodium
+ * elsewhere. (The node backend needs libsodium for XChaCha20, so Node without WebAssembly,
+ * e.g. `node --jitless`, gets noble.)
+ */
 export function defaultBackendName(caps: Capabilities = detectCapabilities()): BackendName {
-  if (caps.node) return 'node';
   if (!caps.webAssembly) return 'noble';
-  return 'sodium';
+  return caps.node ? 'node' : 'sodium';
 }
 
 /** Backends this platform can run, in a stable order. */

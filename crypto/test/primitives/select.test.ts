@@ -41,6 +41,8 @@ describe('backend selection', () => {
     expect(defaultBackendName({ node: true, webAssembly: true })).toBe('node');
     expect(defaultBackendName({ node: false, webAssembly: false })).toBe('noble');
     expect(defaultBackendName({ node: false, webAssembly: true })).toBe('sodium');
+    expect(defaultBackendName({ node: true, webAssembly: false })).toBe('noble'); // node --jitless
+    expect(availableBackendNames({ node: true, webAssembly: false })).toEqual(['noble']);
     expect(availableBackendNames({ node: false, webAssembly: false })).toEqual(['noble']);
     expect(availableBackendNames({ node: false, webAssembly: true })).toEqual(['noble', 'sodium']);
     expect(availableBackendNames({ node: true, webAssembly: true })).toEqual(['noble', 'sodium', 'node']);
