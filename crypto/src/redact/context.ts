@@ -31,35 +31,36 @@ const WORDS: Partial<Record<EntityType, string[]>> = {
 const NEGATIVE = [
   '订单', '单号', '流水', '交易号', '运单', '快递', '物流', '验证码', '校验码', '动态码', 'imei', 'iccid', 'meid', '序列号',
   'sn', '型号', '版本', 'version', '金额', '价格', '发票', '工单', '编号', '时间戳', 'timestamp', '批次', '条码',
-  '商户号', '取件码', '会议号', '会议id', '房间号', 'sim卡', '串号', '¥', '￥', '元',
+  '商户号', '取件码', '会议号', '会议id', '房间号', 'sim卡', '串号', '¥', '￥',
 ];
 
-function windowText(folded: string, start: number, end: number): string {
-  const from = Math.max(0, start - CONTEXT_BEFORE);
-  const to = Math.min(folded.length, end + CONTEXT_AFTER);
-  return (folded.slice(from, start) + '\u0000' + folded.slice(end, to)).toLowerCase();
+const UPPER = /[A-Z]/;
+
+function lower(s: string): string {
+  return UPPER.test(s) ? s.toLowerCase() : s;
 }
 
 /** True when a context word for `type` occurs within the window around [start, end). */
 export function hasContext(folded: string, type: EntityType, start: number, end: number): boolean {
   const words = WORDS[type];
   if (!words) return false;
-  const w = windowText(folded, start, end);
-  for (const word of words) if (w.includes(word)) return true;
+  const before = lower(folded.slice(Math.max(0, start - CONTEXT_BEFORE), start));
+  const after = lower(folded.slice(end, Math.min(folded.length, end + CONTEXT_AFTER)));
+  for (const word of words) if (before.includes(word) || after.includes(word)) return true;
   return false;
 }
 
+const AMOUNT_AFTER = /^(?:元|块|万|%|分钟|秒|ms|kb|mb|gb)/i;
+
 /** True when a negative word occurs within the window BEFORE `start` (digit traps). */
 export function hasNegativeContext(folded: string, start: number, end: number): boolean {
-  const from = Math.max(0, start - CONTEXT_BEFORE);
-  const before = folded.slice(from, start).toLowerCase();
+  const before = lower(folded.slice(Math.max(0, start - CONTEXT_BEFORE), start));
   for (const word of NEGATIVE) if (before.includes(word)) return true;
   // Inside a URL or a key=value pair: ids, not contact data.
   const prev = folded[start - 1];
   if (prev === '=' || prev === '/' || prev === '_' || prev === '?' || prev === '&') return true;
   // A currency sign or unit right after the digits marks an amount.
-  const after = folded.slice(end, end + 2);
-  return /^(元|块|万|%|分钟|秒|ms|kb|mb|gb)/i.test(after);
+  return AMOUNT_AFTER.test(folded.slice(end, end + 2));
 }
 
 export function contextWords(type: EntityType): readonly string[] {

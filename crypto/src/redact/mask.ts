@@ -14,13 +14,18 @@
 //   ADDRESS     first 3 characters visible
 //   CUSTOM      all hidden
 
+import { foldWidth } from './fold';
 import type { EntityType } from './types';
 
 function isAlnum(ch: string): boolean {
-  return /^[0-9A-Za-z\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]$/.test(ch);
+  const c = ch.charCodeAt(0);
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a)
+  );
 }
 function isDigitChar(ch: string): boolean {
-  return /^[0-9\uFF10-\uFF19]$/.test(ch);
+  const c = ch.charCodeAt(0);
+  return (c >= 48 && c <= 57) || (c >= 0xff10 && c <= 0xff19);
 }
 
 /** Hides the alphanumeric characters of `value` whose index (among them) is outside [keepHead, n - keepTail). */
@@ -64,7 +69,7 @@ export function maskValue(type: EntityType, value: string): string {
     case 'BANK_CARD':
       return maskAlnum(value, 0, 4);
     case 'EMAIL': {
-      const at = value.lastIndexOf('@');
+      const at = foldWidth(value).lastIndexOf('@');
       const local = value.slice(0, at);
       const hidden = local.length <= 1 ? '*'.repeat(local.length) : local[0] + '*'.repeat(local.length - 1);
       return hidden + value.slice(at);
@@ -80,12 +85,12 @@ export function maskValue(type: EntityType, value: string): string {
     case 'USCC':
       return maskAlnum(value, 2, 2);
     case 'IPV4': {
-      const dot = value.indexOf('.');
+      const dot = foldWidth(value).indexOf('.');
       return value.slice(0, dot) + value.slice(dot).replace(/[0-9\uFF10-\uFF19]/g, '*');
     }
     case 'IPV6': {
-      const colon = value.indexOf(':');
-      return value.slice(0, colon) + value.slice(colon).replace(/[0-9A-Fa-f]/g, '*');
+      const colon = foldWidth(value).indexOf(':');
+      return value.slice(0, colon) + value.slice(colon).replace(/[0-9A-Fa-f\uFF10-\uFF19\uFF21-\uFF26\uFF41-\uFF46]/g, '*');
     }
     case 'PLATE': {
       const chars = Array.from(value);

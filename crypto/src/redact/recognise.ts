@@ -35,12 +35,9 @@ interface Group {
   start: number;
   /** End of the digits (exclusive). */
   end: number;
-  digits: string;
   /** A trailing X/x follows the digits directly (end + 1 is then the word end). */
   x: boolean;
 }
-
-const WORD_RE = /[0-9A-Za-z]+/g;
 
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -74,32 +71,44 @@ export function findCandidates(input: string, options: RecogniseOptions): Candid
 
 // --- digit words and chunks -----------------------------------------------------------
 
+const WORD_START_RE = /[0-9A-Za-z]/g;
+
 function scanWords(folded: string, c: Collector, options: RecogniseOptions): void {
   let chunk: Group[] = [];
   let ipEnd = -1;
-  WORD_RE.lastIndex = 0;
-  for (let m = WORD_RE.exec(folded); m !== null; m = WORD_RE.exec(folded)) {
-    const word = m[0];
-    const start = m.index;
-    const end = start + word.length;
-    const last = word.charCodeAt(word.length - 1);
-    let digitsOnly = true;
-    for (let i = 0; i < word.length - 1; i++) {
-      if (!isDigitCode(word.charCodeAt(i))) {
-        digitsOnly = false;
-        break;
-      }
+  const n = folded.length;
+  let i = 0;
+  while (i < n) {
+    // Find the next alphanumeric word [start, end) without allocating: the regex engine
+    // skips the (mostly CJK) text between words far faster than a JavaScript loop.
+    WORD_START_RE.lastIndex = i;
+    if (!WORD_START_RE.test(folded)) break;
+    i = WORD_START_RE.lastIndex - 1;
+    const start = i;
+    let letters = 0;
+    let lastLetter = -1;
+    while (i < n) {
+      const code = folded.charCodeAt(i);
+      if (code >= 48 && code <= 57) i++;
+      else if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) {
+        letters++;
+        lastLetter = i;
+        i++;
+      } else break;
     }
-    const x = digitsOnly && word.length > 1 && (last === 88 || last === 120);
-    if (digitsOnly && !x && !isDigitCode(last)) digitsOnly = false;
-    if (!digitsOnly) {
+    const end = i;
+    const len = end - start;
+    const lastCode = folded.charCodeAt(end - 1);
+    const x = letters === 1 && lastLetter === end - 1 && len > 1 && (lastCode === 88 || lastCode === 120);
+    if (letters > 0 && !x) {
       if (chunk.length) flushChunk(folded, chunk, c, options);
       chunk = [];
-      scanLetterWord(folded, word.toUpperCase(), start, end, c);
+      // Letter words matter only with digits in them and 7..18 long (IDs, permits, USCC).
+      if (len >= 7 && len <= 18 && letters < len) scanLetterWord(folded, folded.slice(start, end).toUpperCase(), start, end, c);
       continue;
     }
-    const group: Group = { start, end: x ? end - 1 : end, digits: x ? word.slice(0, -1) : word, x };
-    if (word.length <= 3 && start >= ipEnd && folded.charCodeAt(end) === 46) ipEnd = scanIpv4(folded, start, c);
+    const group: Group = { start, end: x ? end - 1 : end, x };
+    if (len <= 3 && start >= ipEnd && folded.charCodeAt(end) === 46) ipEnd = scanIpv4(folded, start, c);
     const prev = chunk[chunk.length - 1];
     const sep = folded.charCodeAt(start - 1);
     if (prev && !prev.x && prev.end === start - 1 && (sep === 32 || sep === 45)) {
@@ -114,8 +123,12 @@ function scanWords(folded: string, c: Collector, options: RecogniseOptions): voi
 
 function digitCount(chunk: Group[], i: number, j: number): number {
   let n = 0;
-  for (let k = i; k <= j; k++) n += chunk[k]!.digits.length;
+  for (let k = i; k <= j; k++) n += chunk[k]!.end - chunk[k]!.start;
   return n;
+}
+
+function groupLength(g: Group): number {
+  return g.end - g.start;
 }
 
 /** Punctuation that glues digits into a decimal or a thousands-grouped amount. */
@@ -134,26 +147,30 @@ function gluedRight(folded: string, end: number): boolean {
 function mobileShape(chunk: Group[], i: number, j: number, folded: string): boolean {
   let a = i;
   const g = chunk[i]!;
-  if ((g.digits === '86' && folded[g.start - 1] === '+') || g.digits === '0086') a++;
+  const first = folded.slice(g.start, g.end);
+  if ((first === '86' && folded[g.start - 1] === '+') || first === '0086') a++;
   if (j - a !== 2) return false;
   const edgeOk = (i === 0 || folded[chunk[i]!.start - 1] === ' ') && (j === chunk.length - 1 || folded[chunk[j]!.end] === ' ');
-  return edgeOk && chunk[a]!.digits.length === 3 && chunk[a]!.digits[0] === '1' && chunk[a + 1]!.digits.length === 4 && chunk[a + 2]!.digits.length === 4;
+  return edgeOk && groupLength(chunk[a]!) === 3 && folded[chunk[a]!.start] === '1' && groupLength(chunk[a + 1]!) === 4 && groupLength(chunk[a + 2]!) === 4;
 }
 
 function flushChunk(folded: string, chunk: Group[], c: Collector, options: RecogniseOptions): void {
   const k = chunk.length - 1;
+  // Nothing shorter than 7 digits is ever reported: skip short runs without building strings.
+  if (digitCount(chunk, 0, k) < 7) return;
   for (let i = 0; i <= k; i++) {
     for (let j = i; j <= k; j++) {
       const n = digitCount(chunk, i, j);
       if (n > 19) break;
+      if (n < 7) continue;
       if (chunk[j]!.x && j !== k) break;
       const whole = i === 0 && j === k;
       if (!whole && !mobileShape(chunk, i, j, folded)) {
         // A range inside a longer run of groups: only when set off by spaces from long neighbours
         // (two values side by side), never a slice of one long grouped number.
-        if (i > 0 && (folded[chunk[i]!.start - 1] !== ' ' || (j > i && chunk[i - 1]!.digits.length < 7))) continue;
-        if (j < k && (folded[chunk[j]!.end] !== ' ' || (j > i && chunk[j + 1]!.digits.length < 7))) continue;
-        if (i === j && ((i > 0 && chunk[i - 1]!.digits.length < 7) || (j < k && chunk[j + 1]!.digits.length < 7)) && n < 11) continue;
+        if (i > 0 && (folded[chunk[i]!.start - 1] !== ' ' || (j > i && groupLength(chunk[i - 1]!) < 7))) continue;
+        if (j < k && (folded[chunk[j]!.end] !== ' ' || (j > i && groupLength(chunk[j + 1]!) < 7))) continue;
+        if (i === j && ((i > 0 && groupLength(chunk[i - 1]!) < 7) || (j < k && groupLength(chunk[j + 1]!) < 7)) && n < 11) continue;
       }
       const first = chunk[i]!;
       const lastG = chunk[j]!;
@@ -164,8 +181,8 @@ function flushChunk(folded: string, chunk: Group[], c: Collector, options: Recog
       let digits = '';
       const sizes: number[] = [];
       for (let g = i; g <= j; g++) {
-        digits += chunk[g]!.digits;
-        sizes.push(chunk[g]!.digits.length);
+        digits += folded.slice(chunk[g]!.start, chunk[g]!.end);
+        sizes.push(groupLength(chunk[g]!));
       }
       classifyDigits(folded, digits, sizes, lastG.x, start, end, c, options);
     }
@@ -183,21 +200,20 @@ function classifyDigits(
   options: RecogniseOptions,
 ): void {
   const n = digits.length;
-  const negative = (s: number, e: number): boolean => hasNegativeContext(folded, s, e);
   if (x) {
-    if (n === 17) residentId(folded, digits + 'X', start, end, c, options, negative);
+    if (n === 17) residentId(folded, digits + 'X', start, end, c, options);
     if (n === 17) uscc(folded, digits + 'X', start, end, c);
     return;
   }
   if (n === 18) {
-    residentId(folded, digits, start, end, c, options, negative);
+    residentId(folded, digits, start, end, c, options);
     uscc(folded, digits, start, end, c);
   }
   if (n === 15) legacyId(folded, digits, start, end, c, options);
-  if (n >= 15 && n <= 19) bankCard(folded, digits, start, end, c, negative);
-  mobile(folded, digits, sizes, start, end, c, negative);
-  landline(folded, digits, sizes, start, end, c, options, negative);
-  if ((n === 7 || n === 8) && sizes.length === 1 && folded[start - 1] === ')') parenLandline(folded, digits, start, end, c, negative);
+  if (n >= 15 && n <= 19) bankCard(folded, digits, start, end, c);
+  mobile(folded, digits, sizes, start, end, c);
+  landline(folded, digits, sizes, start, end, c, options);
+  if ((n === 7 || n === 8) && sizes.length === 1 && folded[start - 1] === ')') parenLandline(folded, digits, start, end, c);
   if (n === 8 && sizes.length === 1) {
     const ctx = hasContext(folded, 'TW_PERMIT', start, end);
     if (ctx) c.add('TW_PERMIT', start, end, 0.8, ['format'], true, digits);
@@ -211,9 +227,7 @@ function classifyDigits(
   }
 }
 
-type NegFn = (s: number, e: number) => boolean;
-
-function residentId(folded: string, id: string, start: number, end: number, c: Collector, o: RecogniseOptions, negative: NegFn): void {
+function residentId(folded: string, id: string, start: number, end: number, c: Collector, o: RecogniseOptions): void {
   const check = checkResidentId(id, o.notAfter);
   const ctx = hasContext(folded, 'CN_ID', start, end);
   const validators: string[] = [];
@@ -225,7 +239,7 @@ function residentId(folded: string, id: string, start: number, end: number, c: C
   else if (check.province && check.birthDate) score = 0.35;
   else score = 0.2;
   if (ctx) score += check.checksum ? 0.03 : 0.25;
-  else if (negative(start, end)) score -= 0.3;
+  else if (hasNegativeContext(folded, start, end)) score -= 0.3;
   c.add('CN_ID', start, end, score, validators, ctx, id);
 }
 
@@ -249,7 +263,7 @@ function legacyId(folded: string, id: string, start: number, end: number, c: Col
   c.add('CN_ID15', start, end, 0.85, ['province', 'birth-date'], true, id);
 }
 
-function bankCard(folded: string, digits: string, start: number, end: number, c: Collector, negative: NegFn): void {
+function bankCard(folded: string, digits: string, start: number, end: number, c: Collector): void {
   const ok = luhn(digits);
   const issuer = cardIssuer(digits);
   const ctx = hasContext(folded, 'BANK_CARD', start, end);
@@ -266,11 +280,11 @@ function bankCard(folded: string, digits: string, start: number, end: number, c:
   else if (issuer) score = 0.3;
   else score = 0.2;
   if (ctx) score += 0.3;
-  else if (negative(start, end)) score -= 0.45;
+  else if (hasNegativeContext(folded, start, end)) score -= 0.45;
   c.add('BANK_CARD', start, end, score, validators, ctx, digits);
 }
 
-function mobile(folded: string, digits: string, sizes: number[], start: number, end: number, c: Collector, negative: NegFn): void {
+function mobile(folded: string, digits: string, sizes: number[], start: number, end: number, c: Collector): void {
   let number = digits;
   let from = start;
   const n = digits.length;
@@ -287,14 +301,14 @@ function mobile(folded: string, digits: string, sizes: number[], start: number, 
   let score = known ? 0.85 : 0.55;
   if (number !== digits) score += 0.05;
   if (ctx) score += 0.1;
-  else if (negative(from, end)) score -= 0.4;
+  else if (hasNegativeContext(folded, from, end)) score -= 0.4;
   c.add('CN_MOBILE', from, end, score, known ? ['format', 'prefix'] : ['format'], ctx, number);
 }
 
 const PAREN_AREA_RE = /\((0[0-9]{2,3})\)$/;
 
 /** (010)62345678 and (0755) 1234567: the area code in brackets right before the number. */
-function parenLandline(folded: string, local: string, start: number, end: number, c: Collector, negative: NegFn): void {
+function parenLandline(folded: string, local: string, start: number, end: number, c: Collector): void {
   const m = PAREN_AREA_RE.exec(folded.slice(Math.max(0, start - 6), start));
   if (!m) return;
   const area = m[1]!;
@@ -305,7 +319,7 @@ function parenLandline(folded: string, local: string, start: number, end: number
   const ctx = hasContext(folded, 'CN_LANDLINE', from, end);
   let score = 0.8;
   if (ctx) score += 0.15;
-  else if (negative(from, end)) score -= 0.4;
+  else if (hasNegativeContext(folded, from, end)) score -= 0.4;
   c.add('CN_LANDLINE', from, end, score, ['area-code'], ctx, area + local);
 }
 
@@ -319,7 +333,6 @@ function landline(
   end: number,
   c: Collector,
   o: RecogniseOptions,
-  negative: NegFn,
 ): void {
   const n = digits.length;
   // 400 / 800 service numbers: 10 digits, business lines; reported only when the policy asks.
@@ -363,7 +376,7 @@ function landline(
   let score = sizes.length > 1 ? 0.75 : 0.55;
   if (folded[start - 1] === ')' || ext) score += 0.05;
   if (ctx) score += 0.15;
-  else if (negative(start, to)) score -= 0.4;
+  else if (hasNegativeContext(folded, start, to)) score -= 0.4;
   c.add('CN_LANDLINE', start, to, score, validators, ctx, digits + (to > end ? ext : ''));
 }
 
@@ -550,7 +563,8 @@ const COMPOUND_SURNAMES = ['欧阳', '司马', '上官', '诸葛', '东方', '�
 const SURNAMES =
   '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝';
 const NAME_STOP = new Set('的了在是和说先女老同你我他她们电手号地住联家病医律师生士姐哥弟妹总经理主任科室部门院所公司上下午今昨去来用单况属情床房费到给把被就也都还要会能这那个有没不吗呢吧啊呀哦嗯啦很太好请问谢收件货人址，。！？、；：'.split(''));
-const ADDRESS_MARK = /[省市区县镇乡村路街道巷弄号楼室栋幢座园苑]/;
+const ADDRESS_PLACE = /[省市区县镇乡村路街道巷]/;
+const ADDRESS_END = /[号室栋幢楼座弄]/;
 
 function isCjk(code: number): boolean {
   return code >= 0x4e00 && code <= 0x9fff;
@@ -579,15 +593,26 @@ function scanKeywords(folded: string, c: Collector): void {
       if (/[-_A-Za-z0-9@.]/.test(folded[end] ?? '')) continue;
       c.add('WECHAT_ID', at, end, 0.85, ['format'], true, v[0].toLowerCase());
     } else if (/^(地址|住址|住在|家住|寄到|送到)$/.test(kw)) {
+      // The run ends after a numbered building/number mark (88号, 20栋, A座) unless a unit number follows,
+      // else at the last road/place mark; so it never runs on into the next sentence.
       let e = at;
+      let cut = -1;
       while (e < folded.length && e - at < MAX_ADDRESS_LENGTH) {
         const code = folded.charCodeAt(e);
-        if (isCjk(code) || isDigitCode(code) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 45 || code === 35) e++;
-        else break;
+        if (!(isCjk(code) || isDigitCode(code) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 45 || code === 35)) break;
+        e++;
+        const before = folded.charCodeAt(e - 2);
+        if (ADDRESS_END.test(folded[e - 1]!) && e - 2 >= at && (isDigitCode(before) || (before >= 65 && before <= 90) || (before >= 97 && before <= 122))) {
+          cut = e;
+          const next = folded.charCodeAt(e);
+          if (!(isDigitCode(next) || (next >= 65 && next <= 90) || (next >= 97 && next <= 122) || next === 45)) break;
+        }
       }
-      const value = folded.slice(at, e);
-      if (value.length < 6 || !ADDRESS_MARK.test(value)) continue;
-      c.add('ADDRESS', at, e, 0.6, ['template'], true, value);
+      if (cut < 0) for (let k = e - 1; k >= at && cut < 0; k--) if (ADDRESS_PLACE.test(folded[k]!)) cut = k + 1;
+      if (cut < 0) continue;
+      const value = folded.slice(at, cut);
+      if (value.length < 6 || !ADDRESS_PLACE.test(value)) continue;
+      c.add('ADDRESS', at, cut, 0.6, ['template'], true, value);
     } else {
       const name = readName(folded, at);
       if (name > 0) c.add('PERSON', at, at + name, 0.6, ['template', 'surname'], true, folded.slice(at, at + name));

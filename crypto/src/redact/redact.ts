@@ -14,7 +14,7 @@ import { TOKEN_KEY_LENGTH } from './limits';
 import { maskValue } from './mask';
 import { actionFor, decodePolicy, FLOOR_TYPES, minScoreFor, normalizeForList, type RedactionPolicy } from './policy';
 import { findCandidates } from './recognise';
-import { deriveToken, removedMarker, TOKEN_PATTERN, type HmacSha256 } from './token';
+import { deriveToken, MARKER_PATTERN, removedMarker, type HmacSha256 } from './token';
 import { ENTITY_TYPES, type Action, type Candidate, type EntityType, type Finding, type RedactionResult, type RestoreMap } from './types';
 
 export interface RedactOptions {
@@ -72,7 +72,22 @@ export function compilePolicy(policy: RedactionPolicy, options: RedactOptions = 
 
 /** Candidates that pass the policy's filters (before overlap resolution). */
 export function admissibleCandidates(text: string, cp: CompiledPolicy): Candidate[] {
-  const cands = findCandidates(text, { notAfter: cp.notAfter, serviceNumbers: cp.policy.serviceNumbers });
+  // Our own tokens and removal markers are never recognised again, nor read as context words:
+  // they are blanked (same length, so offsets stay true) before the recognisers run.
+  const protectedSpans: [number, number][] = [];
+  let scanned = text;
+  if (text.indexOf('[') >= 0) {
+    MARKER_PATTERN.lastIndex = 0;
+    let blanked = '';
+    let pos = 0;
+    for (let m = MARKER_PATTERN.exec(text); m !== null; m = MARKER_PATTERN.exec(text)) {
+      protectedSpans.push([m.index, m.index + m[0].length]);
+      blanked += text.slice(pos, m.index) + '\u0000'.repeat(m[0].length);
+      pos = m.index + m[0].length;
+    }
+    if (protectedSpans.length) scanned = blanked + text.slice(pos);
+  }
+  const cands = findCandidates(scanned, { notAfter: cp.notAfter, serviceNumbers: cp.policy.serviceNumbers });
   if (cp.deny.length) {
     const folded = foldWidth(text);
     for (const term of cp.deny) {
@@ -80,12 +95,6 @@ export function admissibleCandidates(text: string, cp: CompiledPolicy): Candidat
         cands.push({ type: 'CUSTOM', start: at, end: at + term.length, score: 1, validators: ['deny-list'], context: false, normalized: term });
       }
     }
-  }
-  // Our own tokens are never recognised again.
-  const protectedSpans: [number, number][] = [];
-  if (text.indexOf('#') >= 0) {
-    TOKEN_PATTERN.lastIndex = 0;
-    for (let m = TOKEN_PATTERN.exec(text); m !== null; m = TOKEN_PATTERN.exec(text)) protectedSpans.push([m.index, m.index + m[0].length]);
   }
   return cands.filter((cand) => {
     if (cand.score < cp.minScores.get(cand.type)!) return false;
@@ -137,7 +146,7 @@ export function applyRedactions(
   for (const w of winners) {
     const value = text.slice(w.start, w.end);
     let action = cp.actions.get(w.type)!;
-    if (!FLOOR_TYPES.includes(w.type) && cp.allow.has(normalizeForList(w.normalized))) action = 'allow';
+    if (cp.allow.size && !FLOOR_TYPES.includes(w.type) && cp.allow.has(normalizeForList(w.normalized))) action = 'allow';
     let replacement: string;
     switch (action) {
       case 'allow':

@@ -16,6 +16,9 @@ const TOKEN_DOMAIN = 'wxe2ee redact token v1';
 /** Matches every token this module can produce (labels are 1-6 CJK characters, IP or QQ). */
 export const TOKEN_PATTERN = /\[(?:[\u4e00-\u9fff]{1,6}|IP|QQ)#[0-9a-f]{12}\]/g;
 
+/** Matches every token and every removal marker (`[手机号]`): blanked before recognition so they never act as context. */
+export const MARKER_PATTERN = /\[(?:[\u4e00-\u9fff]{1,6}|IP|QQ)(?:#[0-9a-f]{12})?\]/g;
+
 export function deriveToken(hmac: HmacSha256, key: Uint8Array, type: EntityType, normalized: string): string {
   assertBytes('tokenKey', key, TOKEN_KEY_LENGTH);
   const mac = hmac(key, utf8Encode(`${TOKEN_DOMAIN}\u0000${type}\u0000${normalized}`));
