@@ -34,7 +34,7 @@ export interface RelayConfig {
   tokenTtlSeconds: number;
   /** Auth challenge lifetime, seconds. */
   challengeTtlSeconds: number;
-  /** WebSocket heartbeat interval, milliseconds; two missed pongs close the socket. */
+  /** WebSocket heartbeat interval, milliseconds; a ping unanswered by the next one closes the socket. */
   heartbeatMs: number;
   /** Bytes queued on a socket above which live pushes stop and the socket catches up from the database. */
   socketSoftLimitBytes: number;
@@ -109,7 +109,7 @@ export const SETTINGS = [
   { key: 'retentionSeconds', flag: '--retention-seconds', env: 'RELAY_RETENTION_SECONDS', default: 30 * 86400, meaning: 'delete messages and blobs older than this even if unacknowledged', parse: int(60, 10 * 365 * 86400) },
   { key: 'tokenTtlSeconds', flag: '--token-ttl-seconds', env: 'RELAY_TOKEN_TTL_SECONDS', default: 3600, meaning: 'session token lifetime', parse: int(10, 7 * 86400) },
   { key: 'challengeTtlSeconds', flag: '--challenge-ttl-seconds', env: 'RELAY_CHALLENGE_TTL_SECONDS', default: 60, meaning: 'auth challenge lifetime (single use)', parse: int(1, 600) },
-  { key: 'heartbeatMs', flag: '--heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', default: 30_000, meaning: 'WebSocket ping interval; a socket missing two pongs is closed', parse: int(100, 600_000) },
+  { key: 'heartbeatMs', flag: '--heartbeat-ms', env: 'RELAY_HEARTBEAT_MS', default: 30_000, meaning: 'WebSocket ping interval; a socket that has not answered one ping by the next is closed (4408)', parse: int(100, 600_000) },
   { key: 'socketSoftLimitBytes', flag: '--socket-soft-limit', env: 'RELAY_SOCKET_SOFT_LIMIT', default: 1 * MiB, meaning: 'queued bytes above which a socket stops getting live pushes and catches up from the database', parse: int(1 * KiB, 1024 * MiB) },
   { key: 'socketHardLimitBytes', flag: '--socket-hard-limit', env: 'RELAY_SOCKET_HARD_LIMIT', default: 8 * MiB, meaning: 'queued bytes above which a socket is closed with code 4409', parse: int(2 * KiB, 2048 * MiB) },
   { key: 'slowSocketTimeoutMs', flag: '--slow-socket-timeout-ms', env: 'RELAY_SLOW_SOCKET_TIMEOUT_MS', default: 30_000, meaning: 'a socket that stays over the soft limit this long is closed with code 4409', parse: int(100, 3_600_000) },
