@@ -3,7 +3,8 @@
 // For now: the crypto core with the noble backend (pure JS: the logic layer has no
 // WebAssembly), our own UTF-8 codec (no TextEncoder/TextDecoder there), the client's
 // entropy pool fed by the asynchronous wx.getRandomValues, and the client's local store
-// on wx's file system manager. The rest of the client SDK joins this entry when it exists. Nothing here may import a Node built-in: the build
+// on wx's file system manager, and the relay's auth bodies and socket frames (the wire
+// module). The rest of the client SDK joins this entry when it exists. Nothing here may import a Node built-in: the build
 // fails if anything does.
 import { createEntropyPool, wxRandomFill, type EntropyPool, type WxRandomLike } from '../client/src/platform/entropy-pool';
 import { openFsmStore, type FileSystemManagerLike } from '../client/src/store/fsm-store';
@@ -13,11 +14,21 @@ import { E2eeError, isE2eeError, RANDOM_FAILED } from '../crypto/src/errors';
 import { createPrimitives } from '../crypto/src/primitives/index';
 import { nobleBackend } from '../crypto/src/primitives/noble';
 import type { Primitives } from '../crypto/src/primitives/types';
+import {
+  decodeAuthChallengeResponse,
+  decodeAuthSessionResponse,
+  encodeAuthChallengeRequest,
+  encodeAuthSessionRequest,
+} from '../crypto/src/wire/http-bodies';
+import { signRelayAuthChallenge } from '../crypto/src/wire/relay-auth';
+import { decodeRelayFrame, encodeClientFrame, FRAME } from '../crypto/src/wire/relay-frames';
 
 export { bytesToHex, equalBytes, hexToBytes, utf8DecodeStrict, utf8Encode };
 export { E2eeError, isE2eeError };
 export { createPrimitives, nobleBackend };
 export { createEntropyPool, wxRandomFill, openFsmStore };
+export { encodeAuthChallengeRequest, decodeAuthChallengeResponse, encodeAuthSessionRequest, decodeAuthSessionResponse, signRelayAuthChallenge };
+export { encodeClientFrame, decodeRelayFrame, FRAME };
 export type { EntropyPool, FileSystemManagerLike, LocalStore, Primitives, WxRandomLike };
 
 /** Version of the bundle's exported surface (bumped when the SDK lands). */
