@@ -59,4 +59,19 @@ describe(`cross-backend Ed25519 (${backends.map((p) => p.backend).join(', ')}; $
     );
   });
 
+  it('Ed25519: a few keys verifying many messages (noble switches to precomputed tables) agree everywhere', () => {
+    const seeds = [1, 2, 3].map((n) => new Uint8Array(32).fill(n));
+    const keys = seeds.map((seed) => backends[0]!.ed25519PublicKey(seed));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 }), bytes(0, 100), fc.nat(), fc.integer({ min: 1, max: 255 }), (which, msg, at, xor) => {
+        const sig = backends[which % backends.length]!.ed25519Sign(seeds[which]!, msg);
+        for (const p of backends) expect(p.ed25519Verify(keys[which]!, msg, sig), p.backend).toBe(true);
+        const forged = tamper(sig, at, xor);
+        for (const p of backends) expect(p.ed25519Verify(keys[which]!, msg, forged), p.backend).toBe(false);
+        // Under another signer's key the signature must fail too.
+        for (const p of backends) expect(p.ed25519Verify(keys[(which + 1) % 3]!, msg, sig)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
