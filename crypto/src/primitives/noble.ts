@@ -39,7 +39,7 @@ function signRfc8032(seed: Uint8Array, message: Uint8Array): Uint8Array {
  * verified PRECOMPUTE_AFTER signatures gets a wNAF table (window PRECOMPUTE_WINDOW):
  * building it costs about five multiplications, after which [k]A is about 4.5 times
  * faster, so a conversation's senders verify about 2.4 times faster on the phone. Each
- * table is about 200 KB; the bound keeps the total near 6 MB, and an evicted key's table
+ * table is about 130 KB of heap; the bound keeps the total near 4 MB, and an evicted key's table
  * goes with its point.
  */
 const VERIFY_KEYS = new LruCache<{ point: InstanceType<typeof Point>; uses: number }>(32);
