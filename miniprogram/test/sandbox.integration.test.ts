@@ -391,7 +391,7 @@ describe('wx.connectSocket and wx.request reach real servers on 127.0.0.1', () =
           res.end(Buffer.from(body.map((b) => b ^ 0xff)));
         } else {
           res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ method: req.method, length: body.length, type: req.headers['content-type'] ?? null }));
+          res.end(JSON.stringify({ method: req.method, length: body.length, type: req.headers['content-type'] ?? null, url: req.url }));
         }
       });
     });
@@ -408,11 +408,19 @@ describe('wx.connectSocket and wx.request reach real servers on 127.0.0.1', () =
           wx.request({ url: 'http://127.0.0.1:${port}/json', method: 'PUT', data: { a: 1 },
             success: function (r2) {
               out.push(r2.statusCode, r2.data.method, r2.data.length, r2.data.type, r2.data instanceof Object);
-              wx.request({ url: 'http://localhost:${port}/json', fail: function (e) { out.push(e.errMsg); resolve(out); } });
+              wx.request({ url: 'http://127.0.0.1:${port}/json?a=1', data: { q: '群 聊', n: 2 }, success: function (r3) {
+                out.push(r3.data.method, r3.data.url);
+                wx.request({ url: 'http://localhost:${port}/json', fail: function (e) { out.push(e.errMsg); resolve(out); } });
+              } });
             } });
         },
         fail: function (e) { out.push(e.errMsg); resolve(out); } });
     })`);
-    expect(result).toEqual([200, true, [254, 253, 252], 201, 'PUT', 7, 'application/json', true, 'request:fail url not in domain list']);
+    expect(result).toEqual([
+      200, true, [254, 253, 252],
+      201, 'PUT', 7, 'application/json', true,
+      'GET', '/json?a=1&q=%E7%BE%A4%20%E8%81%8A&n=2',
+      'request:fail url not in domain list',
+    ]);
   });
 });

@@ -303,7 +303,15 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
     }
     const method = (opts.method ?? 'GET').toUpperCase();
     const headers: Record<string, string> = { ...(opts.header ?? {}) };
+    let url = opts.url;
     let body: Buffer | undefined;
+    if (method === 'GET' && opts.data !== null && typeof opts.data === 'object' && !isArrayBuffer(opts.data) && !ArrayBuffer.isView(opts.data)) {
+      // wx.request turns a GET's object data into the query string.
+      const query = Object.entries(opts.data as Record<string, unknown>)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+        .join('&');
+      if (query) url += (url.includes('?') ? '&' : '?') + query;
+    }
     if (opts.data !== undefined && method !== 'GET') {
       if (typeof opts.data === 'string') body = Buffer.from(opts.data, 'utf8');
       else if (isArrayBuffer(opts.data)) body = Buffer.from(new Uint8Array(opts.data).slice());
@@ -315,7 +323,7 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
         headers['content-type'] ??= 'application/json';
       }
     }
-    const started = httpRequest(opts.url, { method, headers, timeout: opts.timeout ?? 60_000 }, (res) => {
+    const started = httpRequest(url, { method, headers, timeout: opts.timeout ?? 60_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
