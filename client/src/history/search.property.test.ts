@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryBacking, createMemoryStore } from '../store/memory-store';
 import { decodeRecord, searchableText } from './codec';
 import { openHistory } from './history-store';
+import { crc32 } from '../store/frame';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
 import { NumericTerms, StringTerms } from './postings';
 import { indexTerms, normalize, parseQuery, segment } from './text';
@@ -121,12 +122,26 @@ describe('search equals a naive scan', () => {
   });
 });
 
+/** Appends a valid CRC, so the structural checks behind the checksum are what gets tested. */
+function withCrc(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body));
+  return out;
+}
+
+function expectBounded(s: ReturnType<typeof decodeSnapshot>): void {
+  if (!s) return;
+  for (const p of [s.cjk.postings, s.words.postings]) for (const d of p) expect(d).toBeLessThan(s.docCount);
+  for (let i = 1; i < s.cjk.keys.length; i++) expect(s.cjk.keys[i]!).toBeGreaterThan(s.cjk.keys[i - 1]!);
+}
+
 describe('decoders reject junk without throwing', () => {
-  it('decodeSnapshot returns null or a bounded snapshot for any bytes', () => {
+  it('decodeSnapshot returns null or a bounded snapshot for any bytes, with or without a valid CRC', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
-        const s = decodeSnapshot(bytes);
-        if (s) for (let i = 0; i < s.cjk.postings.length; i++) expect(s.cjk.postings[i]!).toBeLessThan(s.docCount);
+        expectBounded(decodeSnapshot(bytes));
+        expectBounded(decodeSnapshot(withCrc(bytes)));
       }),
     );
   });
@@ -149,15 +164,14 @@ describe('decoders reject junk without throwing', () => {
     expect(back.words.keys).toEqual(snap.words.keys);
     expect(Array.from(back.words.offsets)).toEqual(Array.from(snap.words.offsets));
     fc.assert(
-      fc.property(fc.nat({ max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
+      fc.property(fc.nat({ max: bytes.length - 5 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
         const damaged = bytes.slice();
         damaged[at]! ^= x;
-        const s = decodeSnapshot(damaged);
-        if (s) {
-          for (const p of [s.cjk.postings, s.words.postings]) for (const d of p) expect(d).toBeLessThan(s.docCount);
-        }
+        expect(decodeSnapshot(damaged)).toBeNull(); // the CRC catches it
+        expectBounded(decodeSnapshot(withCrc(damaged.subarray(0, damaged.length - 4))));
       }),
     );
+    expect(decodeSnapshot(bytes.subarray(0, bytes.length - 1))).toBeNull();
   });
 
   it('decodeRecord returns null for junk and for records that do not validate', () => {

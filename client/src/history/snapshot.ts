@@ -5,13 +5,17 @@
 //   logName: varint length + UTF-8       the log this snapshot indexes
 //   records: varint                      log records covered (replay starts after them)
 //   docCount: varint                     put records among them (docIds 0..docCount-1)
-//   CJK terms:   count, then per term: key gap (first: key), posting count, docId gaps
-//   word terms:  count, words joined by "\n" (varint length + UTF-8), then per term:
-//                posting count, docId gaps
+//   CJK terms:   count, total postings, then per term: key gap (first: key), posting count, docId gaps
+//   word terms:  count, total postings, words joined by "\n" (varint length + UTF-8), then
+//                per term: posting count, docId gaps
 //
-// docId gaps: first ID as is, then differences (>= 1). Decoding checks every bound
+//   CRC-32 (u32 BE) of everything before it
+//
+// docId gaps: first ID as is, then differences (>= 1). The CRC catches damage that would
+// still parse (a changed gap is another valid ID); then decoding checks every bound
 // (sorted keys, IDs < docCount, lengths within the buffer) and returns null on any
 // violation: the caller then rebuilds the index from the log.
+import { crc32 } from '../store/frame';
 import type { BaseNumeric, BaseStrings } from './postings';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 
@@ -60,6 +64,21 @@ class Reader {
   i = 0;
   constructor(readonly buf: Uint8Array) {}
   varint(): number {
+    // Fast path: most values (ID gaps, counts) fit in one or two bytes.
+    const buf = this.buf;
+    const i = this.i;
+    if (i + 1 < buf.length) {
+      const b0 = buf[i]!;
+      if (b0 < 0x80) {
+        this.i = i + 1;
+        return b0;
+      }
+      const b1 = buf[i + 1]!;
+      if (b1 < 0x80) {
+        this.i = i + 2;
+        return (b0 & 0x7f) | (b1 << 7);
+      }
+    }
     let v = 0;
     let scale = 1;
     for (let k = 0; k < 8; k++) {
@@ -99,31 +118,37 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
   w.varint(s.docCount);
   const { keys, offsets, postings } = s.cjk;
   w.varint(keys.length);
+  w.varint(offsets[keys.length]!);
   for (let t = 0; t < keys.length; t++) {
     w.varint(t === 0 ? keys[0]! : keys[t]! - keys[t - 1]!);
     writePostings(w, postings, offsets[t]!, offsets[t + 1]!);
   }
   const words = s.words;
   w.varint(words.keys.length);
+  w.varint(words.offsets[words.keys.length]!);
   w.bytes(encodeUtf8(words.keys.join('\n')));
   for (let t = 0; t < words.keys.length; t++) writePostings(w, words.postings, words.offsets[t]!, words.offsets[t + 1]!);
-  return w.buf.slice(0, w.n);
+  const out = new Uint8Array(w.n + 4);
+  out.set(w.buf.subarray(0, w.n));
+  new DataView(out.buffer).setUint32(w.n, crc32(out, 0, w.n));
+  return out;
 }
 
 /** Reads postings for `terms` terms into one array; checks sortedness and bounds. */
-function readPostings(r: Reader, docCount: number, terms: number, readKey?: (t: number) => void): { offsets: Uint32Array; postings: Int32Array } {
+function readPostings(
+  r: Reader,
+  docCount: number,
+  terms: number,
+  total: number,
+  readKey?: (t: number) => void,
+): { offsets: Uint32Array; postings: Int32Array } {
   const offsets = new Uint32Array(terms + 1);
-  let postings = new Int32Array(Math.max(16, terms * 4));
+  const postings = new Int32Array(total);
   let n = 0;
   for (let t = 0; t < terms; t++) {
     readKey?.(t);
     const count = r.varint();
-    if (count === 0 || count > docCount) throw new Corrupt();
-    if (n + count > postings.length) {
-      const next = new Int32Array(Math.max(postings.length * 2, n + count));
-      next.set(postings.subarray(0, n));
-      postings = next;
-    }
+    if (count === 0 || count > docCount || n + count > total) throw new Corrupt();
     let prev = -1;
     for (let k = 0; k < count; k++) {
       const gap = r.varint();
@@ -134,11 +159,17 @@ function readPostings(r: Reader, docCount: number, terms: number, readKey?: (t: 
     }
     offsets[t + 1] = n;
   }
-  return { offsets, postings: postings.slice(0, n) };
+  if (n !== total) throw new Corrupt();
+  return { offsets, postings };
 }
 
 /** The snapshot, or null when the bytes are not a well-formed snapshot of this version. */
-export function decodeSnapshot(bytes: Uint8Array): Snapshot | null {
+export function decodeSnapshot(input: Uint8Array): Snapshot | null {
+  if (input.length < 4) return null;
+  const bodyLength = input.length - 4;
+  const stored = new DataView(input.buffer, input.byteOffset, input.byteLength).getUint32(bodyLength);
+  if (crc32(input, 0, bodyLength) !== stored) return null;
+  const bytes = input.subarray(0, bodyLength);
   try {
     const r = new Reader(bytes);
     for (const b of MAGIC) if (r.varint() !== b) return null;
@@ -149,23 +180,26 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot | null {
     const docCount = r.varint();
     if (docCount > 0x7fffffff) return null;
 
+    // Every term and every posting takes at least one byte: bounds what junk can make us allocate.
     const cjkTerms = r.varint();
-    if (cjkTerms > bytes.length) return null;
+    const cjkTotal = r.varint();
+    if (cjkTerms > bytes.length || cjkTotal > bytes.length) return null;
     const keys = new Float64Array(cjkTerms);
-    const cjk = readPostings(r, docCount, cjkTerms, (t) => {
+    const cjk = readPostings(r, docCount, cjkTerms, cjkTotal, (t) => {
       const gap = r.varint();
       keys[t] = t === 0 ? gap : keys[t - 1]! + gap;
       if (t > 0 && gap === 0) throw new Corrupt();
     });
 
     const wordTerms = r.varint();
-    if (wordTerms > bytes.length) return null;
+    const wordTotal = r.varint();
+    if (wordTerms > bytes.length || wordTotal > bytes.length) return null;
     const joined = decodeUtf8(r.bytes());
     if (joined === null) return null;
     const words = wordTerms === 0 ? [] : joined.split('\n');
     if (words.length !== wordTerms) return null;
     for (let t = 1; t < words.length; t++) if (!(words[t - 1]! < words[t]!)) return null;
-    const wp = readPostings(r, docCount, wordTerms);
+    const wp = readPostings(r, docCount, wordTerms, wordTotal);
     if (r.i !== bytes.length) return null;
     return { logName, records, docCount, cjk: { keys, ...cjk }, words: { keys: words, ...wp } };
   } catch {
