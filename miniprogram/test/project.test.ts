@@ -4,7 +4,7 @@
 // with wcsc, and the UI speaks Chinese.
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileProjectCopy, loadSimulate, makeCompilerExecutable, MINIPROGRAM_ROOT, packageFiles } from './page-harness';
 
@@ -73,6 +73,30 @@ describe('project.config.json and app.json', () => {
       const imports = [...source.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
       for (const spec of imports) expect(spec, page).toMatch(/^\.\.\/\.\.\/lib\/(store|connect|present|view-model|intents)$/);
     }
+  });
+});
+
+describe('dependency direction (miniprogram -> client -> crypto)', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(join(MINIPROGRAM_ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? sources(`${dir}/${e.name}`) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [`${dir}/${e.name}`] : [],
+    );
+  const importsOf = (file: string) => [...readFileSync(join(MINIPROGRAM_ROOT, file), 'utf8').matchAll(/from\s+'([^']+)'|require\('([^']+)'\)/g)].map((m) => (m[1] ?? m[2])!);
+
+  it('app, lib and pages import only the mini program itself (and lib/sdk.js at run time)', () => {
+    const files = ['app.ts', ...sources('lib'), ...sources('pages')];
+    expect(files.length).toBeGreaterThan(10);
+    const outside = (file: string, spec: string) => !spec.startsWith('.') || relative(MINIPROGRAM_ROOT, resolve(MINIPROGRAM_ROOT, dirname(file), spec)).startsWith('..');
+    const bad = files.flatMap((f) => importsOf(f).filter((spec) => outside(f, spec)).map((spec) => `${f} -> ${spec}`));
+    expect(outside('lib/x.ts', '../../crypto/src/bytes')).toBe(true); // the check itself can fail
+    expect(outside('pages/a/index.ts', '../../lib/store')).toBe(false);
+    expect(bad).toEqual([]);
+  });
+
+  it('the bundle entry reaches client/ and crypto/ only, never relay/', () => {
+    const specs = importsOf('sdk-entry.ts');
+    expect(specs.some((s) => s.startsWith('../crypto/src/'))).toBe(true);
+    expect(specs.every((s) => /^\.\.\/(crypto|client)\/src\//.test(s))).toBe(true);
   });
 });
 
