@@ -180,6 +180,8 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   let unsnapshotted = 0;
   let recalled = 0;
   let loadedSnapshot = false;
+  /** The snapshot on disk may not describe this state (an interrupted compaction wrote one for its new log). */
+  let snapshotStale = false;
   let blocked = new Set<string>();
   let closed = false;
   const serial = createSerial();
@@ -244,9 +246,18 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   }
 
   // ---- open --------------------------------------------------------------------
+  /** JSON from the store, or undefined when the bytes are not UTF-8 JSON. */
+  function parseJson(bytes: Uint8Array): unknown {
+    try {
+      return JSON.parse(decodeUtf8(bytes) ?? '');
+    } catch {
+      return undefined;
+    }
+  }
+
   const manifestBytes = await store.get(MANIFEST_KEY);
   if (manifestBytes) {
-    const parsed = JSON.parse(decodeUtf8(manifestBytes) ?? 'null') as { log?: unknown } | null;
+    const parsed = parseJson(manifestBytes) as { log?: unknown } | null | undefined;
     if (!parsed || typeof parsed.log !== 'string' || !parsed.log.startsWith(LOG_PREFIX)) {
       throw storeError(STORE_CORRUPT, 'the history manifest does not decode', 'openHistory');
     }
@@ -291,7 +302,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
 
   const blockedBytes = await store.get(BLOCKED_KEY);
   if (blockedBytes) {
-    const list = JSON.parse(decodeUtf8(blockedBytes) ?? '[]') as unknown;
+    const list = parseJson(blockedBytes);
     if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
       throw storeError(STORE_CORRUPT, 'the blocked list does not decode', 'openHistory');
     }
@@ -312,6 +323,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     words = new StringTerms(nextWords);
     unsnapshotted = 0;
     loadedSnapshot = true;
+    snapshotStale = false;
   }
 
   async function writeCompaction(): Promise<void> {
@@ -341,8 +353,10 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     const nextWords = words.merge(remap);
     // Order matters for crash safety: new log, then its snapshot, then the manifest, then the old log goes.
     await store.rewriteLog(newLog, newRecords);
+    snapshotStale = true; // from here until the manifest, the snapshot on disk may name the new log
     await store.put(INDEX_KEY, encodeSnapshot({ logName: newLog, records: newRecords.length, docCount: liveDocs.length, cjk: nextCjk, words: nextWords }));
     await store.put(MANIFEST_KEY, encodeUtf8(JSON.stringify({ log: newLog })));
+    snapshotStale = false;
     const oldLog = logName;
     logName = newLog;
     docs = liveDocs;
@@ -626,7 +640,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     checkpoint() {
       return serial(async () => {
         guard('checkpoint');
-        if (unsnapshotted > 0 || !loadedSnapshot) await writeCheckpoint();
+        if (unsnapshotted > 0 || !loadedSnapshot || snapshotStale) await writeCheckpoint();
       });
     },
 
@@ -651,7 +665,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     close() {
       return serial(async () => {
         if (closed) return;
-        if (unsnapshotted > 0) await writeCheckpoint();
+        if (unsnapshotted > 0 || snapshotStale) await writeCheckpoint();
         closed = true;
       });
     },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isE2eeError } from '../../../crypto/src/errors';
 import { createNodeBackedFsm } from '../../test/fake-fsm';
-import { STORE_CLOSED } from '../store/errors';
+import { STORE_CLOSED, STORE_CORRUPT } from '../store/errors';
 import { openFsmStore } from '../store/fsm-store';
 import { createMemoryBacking, createMemoryStore } from '../store/memory-store';
 import { openNodeStore } from '../store/node-store';
@@ -310,6 +310,14 @@ describe('cold start', () => {
     expect(h2.search({ text: '去医院' }).total).toBe(0);
   });
 
+  it('a manifest or blocked list that does not decode is E2E_ERR_STORE_CORRUPT, not a SyntaxError', async () => {
+    for (const key of [MANIFEST_KEY, 'history/blocked']) {
+      const backing = createMemoryBacking();
+      backing.values.set(key, new TextEncoder().encode('{not json'));
+      await expect(openHistory(createMemoryStore(backing))).rejects.toSatisfy((e: unknown) => isE2eeError(e, STORE_CORRUPT));
+    }
+  });
+
   it('a damaged or foreign snapshot is ignored and the index rebuilt', async () => {
     const backing = createMemoryBacking();
     const store = createMemoryStore(backing);
@@ -420,6 +428,13 @@ describe('failures while writing', () => {
     expect(h2.search({ text: '医' }).messages.map((m) => m.messageId)).toEqual(before);
     expect(h2.get(gone.groupId, gone.messageId)).toBeUndefined();
     expect([...ctl.backing.logs.keys()]).toEqual(['history-1']); // the orphaned new log was removed at open
+    // The interrupted compaction left a snapshot of its new log; closing the old state rewrites it.
+    expect(h2.stats().loadedSnapshot).toBe(false);
+    ctl.failing.clear();
+    await h.close();
+    const h3 = await openHistory(createMemoryStore(ctl.backing));
+    expect(h3.stats().loadedSnapshot).toBe(true);
+    expect(h3.search({ text: '医' }).messages.map((m) => m.messageId)).toEqual(before);
   });
 });
 
