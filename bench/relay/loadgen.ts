@@ -11,6 +11,8 @@ export interface LoadGroup {
   groupId: string;
   epoch: number;
   logLength: number;
+  /** Sender index of member 0 in the group's message headers. */
+  senderIndex: number;
   /** Tokens (hex) of the members; member 0 sends. */
   tokens: string[];
 }
@@ -110,7 +112,7 @@ async function fanoutOrIngest(): Promise<void> {
   const payloads = new Map<string, Uint8Array>();
   const payload = (g: LoadGroup) => {
     let pl = payloads.get(g.groupId);
-    if (!pl) payloads.set(g.groupId, (pl = fakeGroupMessage(hexToBytes(g.groupId), g.epoch, 0, spec.paddedBytes ?? 256)));
+    if (!pl) payloads.set(g.groupId, (pl = fakeGroupMessage(hexToBytes(g.groupId), g.epoch, 0, spec.paddedBytes ?? 256, g.senderIndex)));
     return pl;
   };
   for (let gi = 0; gi < spec.groups.length; gi++) for (let k = 0; k < window; k++) sendNext(gi);
@@ -137,7 +139,7 @@ async function latency(): Promise<void> {
   const tickMs = 5;
   let carry = 0;
   let gi = 0;
-  const base = spec.groups.map((g) => fakeGroupMessage(hexToBytes(g.groupId), g.epoch, 0, spec.paddedBytes ?? 256));
+  const base = spec.groups.map((g) => fakeGroupMessage(hexToBytes(g.groupId), g.epoch, 0, spec.paddedBytes ?? 256, g.senderIndex));
   const timer = setInterval(() => {
     carry += (rate * tickMs) / 1000;
     while (carry >= 1) {

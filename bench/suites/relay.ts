@@ -15,7 +15,7 @@ import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import { encodeLogAppendRequest } from '../../crypto/src/wire/http-bodies';
 import { append, login } from '../../relay/test/helpers/client';
-import { buildAdd, buildCreate, buildRemove, makeDevice, type Device } from '../../relay/test/helpers/log';
+import { buildAdd, buildCreate, buildRemove, makeDevice, senderIndexOf, type Device } from '../../relay/test/helpers/log';
 import type { LoadGroup, LoadSpec } from '../relay/loadgen';
 import { emitFigure, emitRatio, median } from '../schema';
 
@@ -122,7 +122,7 @@ async function ourGroups(p: Primitives, server: Server, groups: number, members:
       state = add.state;
       logLength = 2;
     }
-    out.push({ groupId: bytesToHex(state.groupId), epoch: state.epoch, logLength, tokens: tokensRaw.map(bytesToHex), devices, tokensRaw, state });
+    out.push({ groupId: bytesToHex(state.groupId), epoch: state.epoch, logLength, senderIndex: senderIndexOf(state, devices[0]!.memberId), tokens: tokensRaw.map(bytesToHex), devices, tokensRaw, state });
   }
   return out;
 }
@@ -132,6 +132,7 @@ function bareGroups(p: Primitives, groups: number, members: number): LoadGroup[]
     groupId: bytesToHex(p.randomBytes(16)),
     epoch: 0,
     logLength: 0,
+    senderIndex: 0,
     tokens: Array.from({ length: members }, () => bytesToHex(p.randomBytes(32))),
   }));
 }
@@ -286,5 +287,5 @@ export async function run(args: string[]): Promise<void> {
 }
 
 function strip(g: LoadGroup): LoadGroup {
-  return { groupId: g.groupId, epoch: g.epoch, logLength: g.logLength, tokens: g.tokens };
+  return { groupId: g.groupId, epoch: g.epoch, logLength: g.logLength, senderIndex: g.senderIndex, tokens: g.tokens };
 }

@@ -61,10 +61,18 @@ export interface Peer {
   resumed: boolean;
 }
 
+/** What the relay reads from a group message header (crypto/src/wire/message.ts), keyless. */
+export interface SendHeader {
+  groupId: Uint8Array;
+  epoch: number;
+  senderIndex: number;
+}
+
 interface PendingSend {
   peer: Peer;
   clientId: Uint8Array;
   groupId: Uint8Array;
+  header: SendHeader;
   epoch: number;
   body: Uint8Array;
   arrivedAt: number;
@@ -301,8 +309,8 @@ export class RelayCore {
 
   // --- sends (group commit) ---------------------------------------------------
 
-  enqueueSend(peer: Peer, clientId: Uint8Array, groupId: Uint8Array, epoch: number, body: Uint8Array): void {
-    this.pending.push({ peer, clientId, groupId, epoch, body, arrivedAt: performance.now() });
+  enqueueSend(peer: Peer, clientId: Uint8Array, groupId: Uint8Array, header: SendHeader, body: Uint8Array): void {
+    this.pending.push({ peer, clientId, groupId, header, epoch: header.epoch, body, arrivedAt: performance.now() });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -317,19 +325,23 @@ export class RelayCore {
       const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
       this.pending = this.pending.length <= MAX_BATCH ? [] : this.pending.slice(MAX_BATCH);
       // Load any group not yet cached (rare: the sender's groups are loaded at RESUME).
-      for (const s of batch) if (!this.groupsByHex.has(bytesToHex(s.groupId))) await this.group(s.groupId);
+      const keys = batch.map((s) => bytesToHex(s.groupId));
+      for (let i = 0; i < batch.length; i++) if (!this.groupsByHex.has(keys[i]!)) await this.group(batch[i]!.groupId);
       const records: SendRecord[] = [];
       const accepted: { s: PendingSend; g: GroupRuntime }[] = [];
       const now = this.now();
-      for (const s of batch) {
-        const g = this.groupsByHex.get(bytesToHex(s.groupId));
+      for (let i = 0; i < batch.length; i++) {
+        const s = batch[i]!;
+        const g = this.groupsByHex.get(keys[i]!);
         const hex = s.peer.session.memberHex;
         let err: RelayErrorName | null = null;
         if (!g) err = 'UNKNOWN_GROUP';
         else if (!g.view.served.has(hex)) err = g.view.dissolved ? 'GROUP_DISSOLVED' : 'NOT_MEMBER';
         else if (!g.view.maySend(hex)) err = 'FORBIDDEN';
+        else if (!sameBytes(s.header.groupId, g.groupId)) err = 'MALFORMED';
         else if (s.epoch < g.view.epoch) err = 'STALE_EPOCH';
         else if (s.epoch > g.view.epoch) err = 'FUTURE_EPOCH';
+        else if (s.header.senderIndex !== g.view.memberIndex(hex)) err = 'FORBIDDEN';
         if (err || !g) {
           this.sendError(s.peer, err ?? 'UNKNOWN_GROUP', errDetail(err ?? 'UNKNOWN_GROUP'), s.clientId);
           continue;
@@ -601,8 +613,16 @@ export class RelayCore {
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function errDetail(code: RelayErrorName): string {
   switch (code) {
+    case 'MALFORMED':
+      return 'the message header names another group';
     case 'STALE_EPOCH':
       return 'epoch replaced: fetch the log, catch up, re-encrypt';
     case 'FUTURE_EPOCH':
@@ -610,7 +630,7 @@ function errDetail(code: RelayErrorName): string {
     case 'NOT_MEMBER':
       return 'not a member of this group';
     case 'FORBIDDEN':
-      return 'muted: the policy does not let you send';
+      return 'muted, or the header sender index is not yours';
     case 'GROUP_DISSOLVED':
       return 'group dissolved';
     default:

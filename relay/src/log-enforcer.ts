@@ -29,6 +29,8 @@ export interface GroupView {
   readonly dissolved: boolean;
   /** Hex member IDs the relay serves (members without a pending leave, in a live group). */
   readonly served: ReadonlySet<string>;
+  /** Position of a member in the ascending member list (a message header's sender index), or -1. */
+  memberIndex(memberHex: string): number;
   /** May this member post a message now (served, not muted)? */
   maySend(memberHex: string): boolean;
   /** May this member create invite links? */
@@ -61,15 +63,18 @@ function hexOf(b: Uint8Array): string {
 class PublicView implements GroupView {
   readonly served: ReadonlySet<string>;
   private readonly byHex: Map<string, Uint8Array>;
+  private readonly index: Map<string, number>;
 
   constructor(private readonly state: PublicGroupState) {
     const served = new Set<string>();
     this.byHex = new Map();
-    for (const m of state.members) {
+    this.index = new Map();
+    state.members.forEach((m, i) => {
       const h = hexOf(m.memberId);
       this.byHex.set(h, m.memberId);
+      this.index.set(h, i);
       if (isServed(state, m.memberId)) served.add(h);
-    }
+    });
     this.served = served;
   }
 
@@ -84,6 +89,10 @@ class PublicView implements GroupView {
   }
   get dissolved(): boolean {
     return this.state.dissolved;
+  }
+
+  memberIndex(memberHex: string): number {
+    return this.index.get(memberHex) ?? -1;
   }
 
   maySend(memberHex: string): boolean {

@@ -187,13 +187,13 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
           return;
         }
         peer.violations = 0;
-        let epoch: number;
+        let header;
         try {
-          epoch = decodeGroupMessageHeader(frame.ciphertext).epoch;
+          header = decodeGroupMessageHeader(frame.ciphertext);
         } catch {
           return core.sendError(peer, 'MALFORMED', 'ciphertext is not a group message', frame.clientMessageId);
         }
-        core.enqueueSend(peer, frame.clientMessageId, frame.groupId, epoch, frame.ciphertext);
+        core.enqueueSend(peer, frame.clientMessageId, frame.groupId, header, frame.ciphertext);
         return;
       case FRAME.ACK:
         core.ack(peer, frame.groupId, frame.seq);

@@ -8,7 +8,7 @@ import type { Primitives } from '../../crypto/src/primitives/types';
 import { encodeAuthSessionRequest, encodeInviteCreateRequest, encodeLogAppendRequest, encodePrekeyUpload } from '../../crypto/src/wire/http-bodies';
 import { CLOSE, FRAME, RELAY_ERROR, type ClientFrame } from '../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from './helpers/client';
-import { buildAdd, buildCreate, buildEntry, buildRemove, DEFAULT_POLICY, fakeGroupMessage, makeDevice, type Device } from './helpers/log';
+import { buildAdd, buildCreate, buildEntry, buildRemove, DEFAULT_POLICY, fakeGroupMessage, makeDevice, senderIndexOf, type Device } from './helpers/log';
 import { startTestRelay, type TestRelay } from './helpers/relay';
 
 let p: Primitives;
@@ -29,6 +29,7 @@ let blobId: string;
 let inviteId: string;
 let mutedGroup: Uint8Array;
 let mutedEpoch: number;
+let mutedIdx: { owner: number; member: number };
 let state: ReturnType<typeof buildCreate>['state'];
 
 beforeAll(async () => {
@@ -67,6 +68,7 @@ beforeAll(async () => {
   expect((await append(relay.httpUrl, ownerTok, m.state.groupId, m.state.headHash, madd.entry, madd.envelopes)).status).toBe(200);
   mutedGroup = m.state.groupId;
   mutedEpoch = madd.state.epoch;
+  mutedIdx = { owner: senderIndexOf(madd.state, owner.memberId), member: senderIndexOf(madd.state, member.memberId) };
 });
 afterAll(async () => {
   await relay?.cleanup();
@@ -192,11 +194,11 @@ describe('authorisation matrix: WebSocket frames', () => {
 
   it('member with the wrong role: SEND in a whole-group-muted group gets FORBIDDEN; the owner may send', async () => {
     const c = await WsClient.connect(relay.wsUrl, tok.member!);
-    c.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: mutedGroup, ciphertext: fakeGroupMessage(mutedGroup, mutedEpoch, 0) });
+    c.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: mutedGroup, ciphertext: fakeGroupMessage(mutedGroup, mutedEpoch, 0, 256, mutedIdx.member) });
     const e = await c.waitFor((f) => f.type === FRAME.ERROR);
     expect(e.type === FRAME.ERROR && e.code).toBe(RELAY_ERROR.FORBIDDEN);
     const o = await WsClient.connect(relay.wsUrl, ownerTok);
-    o.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: mutedGroup, ciphertext: fakeGroupMessage(mutedGroup, mutedEpoch, 0) });
+    o.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: mutedGroup, ciphertext: fakeGroupMessage(mutedGroup, mutedEpoch, 0, 256, mutedIdx.owner) });
     await o.waitFor((f) => f.type === FRAME.SEND_OK);
     await c.waitFor((f) => f.type === FRAME.MESSAGE);
     c.close();
@@ -222,6 +224,17 @@ describe('authorisation matrix: WebSocket frames', () => {
     c.sendRaw(Uint8Array.of(0x42));
     await c.waitCount((f) => f.type === FRAME.ERROR, 4);
     expect(c.of(FRAME.ERROR)[3]!.code).toBe(RELAY_ERROR.MALFORMED);
+    // A header that claims another sender's index, or names another group, is refused.
+    const me = senderIndexOf(state, member.memberId);
+    const other = senderIndexOf(state, owner.memberId);
+    c.send({ type: FRAME.SEND, clientMessageId: cid(), groupId, ciphertext: fakeGroupMessage(groupId, epoch, 0, 256, other) });
+    await c.waitCount((f) => f.type === FRAME.ERROR, 5);
+    expect(c.of(FRAME.ERROR)[4]!.code).toBe(RELAY_ERROR.FORBIDDEN);
+    c.send({ type: FRAME.SEND, clientMessageId: cid(), groupId, ciphertext: fakeGroupMessage(mutedGroup, epoch, 0, 256, me) });
+    await c.waitCount((f) => f.type === FRAME.ERROR, 6);
+    expect(c.of(FRAME.ERROR)[5]!.code).toBe(RELAY_ERROR.MALFORMED);
+    c.send({ type: FRAME.SEND, clientMessageId: cid(), groupId, ciphertext: fakeGroupMessage(groupId, epoch, 0, 256, me) });
+    await c.waitFor((f) => f.type === FRAME.SEND_OK);
     c.close();
   });
 });

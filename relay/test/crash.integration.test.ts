@@ -13,7 +13,7 @@ import { bytesToHex } from '../../crypto/src/bytes';
 import { nodeRandom } from '../../crypto/src/primitives/random';
 import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
 import { append, login } from './helpers/client';
-import { buildAdd, buildCreate, makeDevice } from './helpers/log';
+import { buildAdd, buildCreate, makeDevice, senderIndexOf } from './helpers/log';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const KILLS = 3;
@@ -61,6 +61,7 @@ describe('crash safety', () => {
     const ackFile = join(dir, 'acks.txt');
     let groupId: Uint8Array | null = null;
     let epoch = 0;
+    let senderIndex = 0;
     for (let round = 0; round < KILLS; round++) {
       const relay = await startRelayChild();
       const token = (await login(relay.http, p, a)).token;
@@ -72,9 +73,10 @@ describe('crash safety', () => {
         expect((await append(relay.http, token, c.state.groupId, c.state.headHash, add.entry, add.envelopes)).status).toBe(200);
         groupId = c.state.groupId;
         epoch = add.state.epoch;
+        senderIndex = senderIndexOf(add.state, a.memberId);
       }
       const before = existsSync(ackFile) ? statSync(ackFile).size : 0;
-      const writer = tsx(['relay/test/crash/writer.ts', relay.ws, bytesToHex(token), bytesToHex(groupId), String(epoch), ackFile, String(round)]);
+      const writer = tsx(['relay/test/crash/writer.ts', relay.ws, bytesToHex(token), bytesToHex(groupId), String(epoch), ackFile, String(round), String(senderIndex)]);
       // Kill once a few hundred acknowledgements of this round are on record: sends are in flight.
       const deadline = Date.now() + 30_000;
       while ((existsSync(ackFile) ? statSync(ackFile).size : 0) - before < 300 * 40 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

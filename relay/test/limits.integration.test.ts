@@ -9,7 +9,7 @@ import type { Primitives } from '../../crypto/src/primitives/types';
 import { CLOSE, FRAME, RELAY_ERROR } from '../../crypto/src/wire/relay-frames';
 import type { RelayConfig } from '../src/config';
 import { append, login, WsClient } from './helpers/client';
-import { buildAdd, buildCreate, fakeGroupMessage, makeDevice } from './helpers/log';
+import { buildAdd, buildCreate, fakeGroupMessage, makeDevice, senderIndexOf } from './helpers/log';
 import { startTestRelay, type TestRelay } from './helpers/relay';
 
 let relay: TestRelay | undefined;
@@ -29,14 +29,14 @@ async function twoMembers(overrides: Partial<RelayConfig>) {
   await append(relay.httpUrl, at, null, new Uint8Array(32), c.entry, []);
   const add = buildAdd(p, a, c.state, [b]);
   await append(relay.httpUrl, at, c.state.groupId, c.state.headHash, add.entry, add.envelopes);
-  return { p, at, bt, groupId: c.state.groupId, epoch: add.state.epoch, r: relay };
+  return { p, at, bt, groupId: c.state.groupId, epoch: add.state.epoch, r: relay, ai: senderIndexOf(add.state, a.memberId) };
 }
 
 describe('relay limits', () => {
   it('closes a socket that sends a frame over maxPayload (1009); refuses a message over the cap (TOO_LARGE); text frames close with 1002', async () => {
-    const { p, at, groupId, epoch, r } = await twoMembers({ maxFrameBytes: 8192, maxMessageBytes: 4096 });
+    const { p, at, groupId, epoch, r, ai } = await twoMembers({ maxFrameBytes: 8192, maxMessageBytes: 4096 });
     const c = await WsClient.connect(r.wsUrl, at);
-    c.send({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId, ciphertext: fakeGroupMessage(groupId, epoch, 0, 4096) });
+    c.send({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId, ciphertext: fakeGroupMessage(groupId, epoch, 0, 4096, ai) });
     const e = await c.waitFor((f) => f.type === FRAME.ERROR);
     expect(e.type === FRAME.ERROR && e.code).toBe(RELAY_ERROR.TOO_LARGE);
     c.sendRaw(new Uint8Array(9000));
@@ -47,11 +47,11 @@ describe('relay limits', () => {
   });
 
   it('a flood gets RATE_LIMITED errors with the client message ID, then the socket is closed with 4429', async () => {
-    const { p, at, groupId, epoch, r } = await twoMembers({ sendRatePerIdentity: 5 });
+    const { p, at, groupId, epoch, r, ai } = await twoMembers({ sendRatePerIdentity: 5 });
     const c = await WsClient.connect(r.wsUrl, at);
     await c.waitFor((f) => f.type === FRAME.CAUGHT_UP);
     const ids = Array.from({ length: 130 }, () => p.randomBytes(16));
-    for (const id of ids) c.send({ type: FRAME.SEND, clientMessageId: id, groupId, ciphertext: fakeGroupMessage(groupId, epoch, 0) });
+    for (const id of ids) c.send({ type: FRAME.SEND, clientMessageId: id, groupId, ciphertext: fakeGroupMessage(groupId, epoch, 0, 256, ai) });
     expect(await c.waitClose()).toBe(CLOSE.RATE_LIMITED);
     const errs = c.of(FRAME.ERROR);
     expect(errs.length).toBeGreaterThan(50);
@@ -60,14 +60,14 @@ describe('relay limits', () => {
   });
 
   it('a slow reader stops getting live pushes, then catches up from the database with no gap and no duplicate', async () => {
-    const { p, at, bt, groupId, epoch, r } = await twoMembers({ sendRatePerIdentity: 100_000, socketSoftLimitBytes: 64 * 1024, socketHardLimitBytes: 64 * 1024 * 1024 });
+    const { p, at, bt, groupId, epoch, r, ai } = await twoMembers({ sendRatePerIdentity: 100_000, socketSoftLimitBytes: 64 * 1024, socketHardLimitBytes: 64 * 1024 * 1024 });
     const a = await WsClient.connect(r.wsUrl, at);
     const b = await WsClient.connect(r.wsUrl, bt);
     await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
     const sock = (b.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     sock.pause();
     const n = 600;
-    for (let i = 0; i < n; i++) a.send({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId, ciphertext: fakeGroupMessage(groupId, epoch, i, 32768) });
+    for (let i = 0; i < n; i++) a.send({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId, ciphertext: fakeGroupMessage(groupId, epoch, i, 32768, ai) });
     await a.waitCount((f) => f.type === FRAME.SEND_OK, n, 20_000);
     await new Promise((res) => setTimeout(res, 200));
     sock.resume();
@@ -80,12 +80,12 @@ describe('relay limits', () => {
   });
 
   it('a hopeless reader (over the soft limit for too long) is closed with 4409', async () => {
-    const { p, at, bt, groupId, epoch, r } = await twoMembers({ sendRatePerIdentity: 100_000, socketSoftLimitBytes: 64 * 1024, slowSocketTimeoutMs: 300 });
+    const { p, at, bt, groupId, epoch, r, ai } = await twoMembers({ sendRatePerIdentity: 100_000, socketSoftLimitBytes: 64 * 1024, slowSocketTimeoutMs: 300 });
     const a = await WsClient.connect(r.wsUrl, at);
     const b = await WsClient.connect(r.wsUrl, bt);
     await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
     (b.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    for (let i = 0; i < 600; i++) a.send({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId, ciphertext: fakeGroupMessage(groupId, epoch, i, 32768) });
+    for (let i = 0; i < 600; i++) a.send({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId, ciphertext: fakeGroupMessage(groupId, epoch, i, 32768, ai) });
     await a.waitCount((f) => f.type === FRAME.SEND_OK, 600, 20_000);
     const deadline = Date.now() + 10_000;
     while (r.core.metrics.connections > 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));

@@ -8,7 +8,7 @@ import { decodeLogAppendResponse, decodeLogPage, decodeMessagePage } from '../..
 import { decodeEnvelopeRecipient } from '../../crypto/src/wire/envelope';
 import { FRAME, RELAY_ERROR } from '../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from './helpers/client';
-import { buildAdd, buildCreate, buildEntry, buildRemove, fakeGroupMessage, makeDevice, type Device } from './helpers/log';
+import { buildAdd, buildCreate, buildEntry, buildRemove, fakeGroupMessage, makeDevice, senderIndexOf, type Device } from './helpers/log';
 import { startTestRelay, type TestRelay } from './helpers/relay';
 
 let p: Primitives;
@@ -44,15 +44,16 @@ async function setupGroup(n: number) {
     expect(r2.status).toBe(200);
     state = add.state;
   }
-  return { devices, tokens, state, groupId: state.groupId };
+  const idx = (i: number) => senderIndexOf(state, devices[i]!.memberId);
+  return { devices, tokens, state, groupId: state.groupId, idx };
 }
 
 describe('relay messaging over real sockets', () => {
   it('acks a send after commit with a sequence number and fans it out to the other members', async () => {
-    const { tokens, state, groupId } = await setupGroup(3);
+    const { tokens, state, groupId, idx } = await setupGroup(3);
     const [a, b, c] = await Promise.all(tokens.map((t) => WsClient.connect(relay.wsUrl, t)));
     await Promise.all([a, b, c].map((x) => x!.waitFor((f) => f.type === FRAME.CAUGHT_UP)));
-    const msg = fakeGroupMessage(groupId, state.epoch, 0);
+    const msg = fakeGroupMessage(groupId, state.epoch, 0, 256, idx(0));
     const id = cid(1);
     a!.send({ type: FRAME.SEND, clientMessageId: id, groupId, ciphertext: msg });
     const ok = await a!.waitFor((f) => f.type === FRAME.SEND_OK);
@@ -78,12 +79,12 @@ describe('relay messaging over real sockets', () => {
   });
 
   it('assigns gap-free per-group sequence numbers to concurrent senders', async () => {
-    const { tokens, state, groupId } = await setupGroup(4);
+    const { tokens, state, groupId, idx } = await setupGroup(4);
     const socks = await Promise.all(tokens.map((t) => WsClient.connect(relay.wsUrl, t)));
     await Promise.all(socks.map((x) => x.waitFor((f) => f.type === FRAME.CAUGHT_UP)));
     const per = 50;
     socks.forEach((s, i) => {
-      for (let k = 0; k < per; k++) s.send({ type: FRAME.SEND, clientMessageId: cid(i * 1000 + k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k) });
+      for (let k = 0; k < per; k++) s.send({ type: FRAME.SEND, clientMessageId: cid(i * 1000 + k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k, 256, idx(i)) });
     });
     await Promise.all(socks.map((s) => s.waitCount((f) => f.type === FRAME.SEND_OK, per)));
     const seqs = socks.flatMap((s) => s.of(FRAME.SEND_OK).map((f) => f.seq)).sort((x, y) => x - y);
@@ -98,16 +99,16 @@ describe('relay messaging over real sockets', () => {
   });
 
   it('resumes after reconnect with no gap and no duplicate, from the client cursor or the acked cursor', async () => {
-    const { tokens, state, groupId } = await setupGroup(2);
+    const { tokens, state, groupId, idx } = await setupGroup(2);
     const a = await WsClient.connect(relay.wsUrl, tokens[0]!);
     let b = await WsClient.connect(relay.wsUrl, tokens[1]!);
     await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
-    for (let k = 0; k < 10; k++) a.send({ type: FRAME.SEND, clientMessageId: cid(k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k) });
+    for (let k = 0; k < 10; k++) a.send({ type: FRAME.SEND, clientMessageId: cid(k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k, 256, idx(0)) });
     await b.waitCount((f) => f.type === FRAME.MESSAGE, 10);
     b.send({ type: FRAME.ACK, groupId, seq: 4 });
     await new Promise((r) => setTimeout(r, 1200)); // cursors are saved in batches every second
     b.close();
-    for (let k = 10; k < 20; k++) a.send({ type: FRAME.SEND, clientMessageId: cid(k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k) });
+    for (let k = 10; k < 20; k++) a.send({ type: FRAME.SEND, clientMessageId: cid(k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k, 256, idx(0)) });
     await a.waitCount((f) => f.type === FRAME.SEND_OK, 20);
     // Client cursor: it saw up to seq 10.
     b = await WsClient.connect(relay.wsUrl, tokens[1]!, { cursors: [{ groupId, messageAfter: 10, logFrom: 2 }] });
@@ -125,7 +126,7 @@ describe('relay messaging over real sockets', () => {
   });
 
   it('a kick takes effect in the append: the kicked device gets REMOVED and nothing after, stale epochs are refused', async () => {
-    const { devices, tokens, state, groupId } = await setupGroup(3);
+    const { devices, tokens, state, groupId, idx } = await setupGroup(3);
     const socks = await Promise.all(tokens.map((t) => WsClient.connect(relay.wsUrl, t)));
     await Promise.all(socks.map((x) => x.waitFor((f) => f.type === FRAME.CAUGHT_UP)));
     const [a, b, c] = socks as [WsClient, WsClient, WsClient];
@@ -142,14 +143,14 @@ describe('relay messaging over real sockets', () => {
     expect(equalBytes(le.envelope, kick.envelopes[bIndex]!)).toBe(true);
     expect(c.of(FRAME.LOG_ENTRY).filter((f) => f.index === 2)).toHaveLength(0);
     // A send in the replaced epoch is refused with STALE_EPOCH.
-    a.send({ type: FRAME.SEND, clientMessageId: cid(1), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, 0) });
+    a.send({ type: FRAME.SEND, clientMessageId: cid(1), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, 0, 256, idx(0)) });
     const err = await a.waitFor((f) => f.type === FRAME.ERROR);
     expect(err.type === FRAME.ERROR && err.code).toBe(RELAY_ERROR.STALE_EPOCH);
     // The kicked member cannot send or read any more.
-    c.send({ type: FRAME.SEND, clientMessageId: cid(2), groupId, ciphertext: fakeGroupMessage(groupId, kick.state.epoch, 0) });
+    c.send({ type: FRAME.SEND, clientMessageId: cid(2), groupId, ciphertext: fakeGroupMessage(groupId, kick.state.epoch, 0, 256, idx(2)) });
     const cErr = await c.waitFor((f) => f.type === FRAME.ERROR);
     expect(cErr.type === FRAME.ERROR && cErr.code).toBe(RELAY_ERROR.NOT_MEMBER);
-    a.send({ type: FRAME.SEND, clientMessageId: cid(3), groupId, ciphertext: fakeGroupMessage(groupId, kick.state.epoch, 0) });
+    a.send({ type: FRAME.SEND, clientMessageId: cid(3), groupId, ciphertext: fakeGroupMessage(groupId, kick.state.epoch, 0, 256, senderIndexOf(kick.state, devices[0]!.memberId)) });
     await b.waitFor((f) => f.type === FRAME.MESSAGE);
     await new Promise((r) => setTimeout(r, 50));
     expect(c.of(FRAME.MESSAGE)).toHaveLength(0);
@@ -162,10 +163,10 @@ describe('relay messaging over real sockets', () => {
   });
 
   it('a leave request cuts the leaver off at once; a join sees nothing from before it joined', async () => {
-    const { devices, tokens, state, groupId } = await setupGroup(3);
+    const { devices, tokens, state, groupId, idx } = await setupGroup(3);
     const a = await WsClient.connect(relay.wsUrl, tokens[0]!);
     await a.waitFor((f) => f.type === FRAME.CAUGHT_UP);
-    a.send({ type: FRAME.SEND, clientMessageId: cid(1), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, 0) });
+    a.send({ type: FRAME.SEND, clientMessageId: cid(1), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, 0, 256, idx(0)) });
     await a.waitFor((f) => f.type === FRAME.SEND_OK);
     const leave = buildEntry(p, devices[2]!, state, { kind: 'leave-request' });
     expect((await append(relay.httpUrl, tokens[2]!, groupId, state.headHash, leave.entry, [])).status).toBe(200);

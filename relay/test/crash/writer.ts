@@ -1,13 +1,14 @@
 // Load process of the crash test: sends messages over one socket and records every
 // acknowledgement it receives (seq and client message ID) with a synchronous append,
-// until the relay dies. Usage: tsx writer.ts <wsUrl> <tokenHex> <groupIdHex> <epoch> <ackFile> <round>
+// until the relay dies. Usage: tsx writer.ts <wsUrl> <tokenHex> <groupIdHex> <epoch> <ackFile> <round> <senderIndex>
 import { closeSync, openSync, writeSync } from 'node:fs';
 import WebSocket from 'ws';
 import { bytesToHex, hexToBytes } from '../../../crypto/src/bytes';
 import { decodeRelayFrame, encodeClientFrame, FRAME } from '../../../crypto/src/wire/relay-frames';
 import { fakeGroupMessage } from '../helpers/log';
 
-const [wsUrl, tokenHex, groupHex, epochStr, ackFile, roundStr] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [wsUrl, tokenHex, groupHex, epochStr, ackFile, roundStr, indexStr] = process.argv.slice(2) as [string, string, string, string, string, string, string];
+const senderIndex = Number(indexStr);
 const token = hexToBytes(tokenHex);
 const groupId = hexToBytes(groupHex);
 const epoch = Number(epochStr);
@@ -29,7 +30,7 @@ const ws = new WebSocket(wsUrl);
 function sendOne(): void {
   if (next >= MAX || ws.readyState !== 1) return;
   const k = next++;
-  ws.send(encodeClientFrame({ type: FRAME.SEND, clientMessageId: clientId(k), groupId, ciphertext: fakeGroupMessage(groupId, epoch, k) }));
+  ws.send(encodeClientFrame({ type: FRAME.SEND, clientMessageId: clientId(k), groupId, ciphertext: fakeGroupMessage(groupId, epoch, k, 256, senderIndex) }));
 }
 ws.on('open', () => ws.send(encodeClientFrame({ type: FRAME.AUTH, token })));
 ws.on('message', (data: Buffer) => {

@@ -121,13 +121,20 @@ export function buildRemove(p: Primitives, actor: Device, state: PublicGroupStat
   return buildEntry(p, actor, state, { kind: 'remove', memberIds: ids });
 }
 
+/** The sender index a group message header carries: the position in the ascending member list. */
+export function senderIndexOf(state: PublicGroupState, memberId: Uint8Array): number {
+  const i = state.members.findIndex((m) => compareIds(m.memberId, memberId) === 0);
+  if (i < 0) throw new Error('not a member');
+  return i;
+}
+
 /** Synthetic group-message bytes with a well-formed header (the relay reads only the header). */
-export function fakeGroupMessage(groupId16: Uint8Array, epoch: number, generation: number, paddedBytes = 256): Uint8Array {
+export function fakeGroupMessage(groupId16: Uint8Array, epoch: number, generation: number, paddedBytes = 256, senderIndex = 0): Uint8Array {
   const out = new Uint8Array(27 + paddedBytes + 16 + 64);
   out[0] = 1;
   out.set(groupId16.subarray(0, 16), 1);
   new DataView(out.buffer).setUint32(17, epoch);
-  new DataView(out.buffer).setUint16(21, 0);
+  new DataView(out.buffer).setUint16(21, senderIndex);
   new DataView(out.buffer).setUint32(23, generation);
   for (let i = 27; i < out.length; i++) out[i] = (i * 131 + generation) & 0xff;
   return out;
