@@ -8,6 +8,7 @@
 //   search-open   ms           openNodeStore + openHistory after the close (the cold start)
 //   search        ms p95, p50  per query, all groups or one, some with member/type filters
 //   search-heap   bytes        JS heap + ArrayBuffers held by the open history (only under node --expose-gc)
+//   index-catch-up ms          one add() of 10,000 new messages into the reopened store
 // Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,6 +156,14 @@ export async function run(args: string[]): Promise<void> {
     const params = { messages: n, queries: queryCount, rounds, coldStart: true, store: 'node-files' };
     emitFigure({ name: 'search', impl: 'ours-node', unit: 'ms', value: median(p95s), params: { ...params, percentile: 'p95' } });
     emitFigure({ name: 'search', impl: 'ours-node', unit: 'ms', value: median(p50s), params: { ...params, percentile: 'p50' } });
+
+    // Catch-up: 10,000 new messages in one add() (the SDK's batch after decrypting a catch-up)
+    // into the reopened, populated store. Must leave room in the 3 s catch-up budget.
+    const more = corpus(n + 10_000).slice(n);
+    const k0 = performance.now();
+    await history.add(more);
+    const catchUpMs = performance.now() - k0;
+    emitFigure({ name: 'index-catch-up', impl: 'ours-node', unit: 'ms', value: catchUpMs, params: { messages: more.length, stored: n, store: 'node-files', fsync: true } });
     await history.close();
     await store.close();
   } finally {
