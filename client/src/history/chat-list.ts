@@ -10,13 +10,12 @@ import { STORE_CLOSED, STORE_CORRUPT, storeError } from '../store/errors';
 import { createSerial } from '../store/serial';
 import type { LocalStore } from '../store/types';
 import { checkId } from './codec';
+import { MAX_REMARK_CHARS } from './limits';
 import type { History } from './history-store';
 import type { StoredMessage } from './types';
 import { decodeUtf8, encodeUtf8 } from './utf8';
 
 export const CHAT_KEY_PREFIX = 'chat/';
-/** Characters of a personal remark. */
-export const MAX_REMARK_CHARS = 64;
 
 export interface ChatState {
   groupId: string;

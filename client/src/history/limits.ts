@@ -17,3 +17,5 @@ export const MAX_QUERY_CHARS = 256;
 export const CHECKPOINT_EVERY_MESSAGES = 20_000;
 /** Compaction runs when at least this share of stored messages is recalled. */
 export const COMPACT_GARBAGE_RATIO = 0.25;
+/** Characters of a personal remark on a chat. */
+export const MAX_REMARK_CHARS = 64;

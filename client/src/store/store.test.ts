@@ -272,6 +272,17 @@ describe('Node store on disk', () => {
     await store.close();
   });
 
+  it('ignores files it did not write when listing keys and logs', async () => {
+    const dir = join(tempDir(), 'foreign');
+    const store = await openNodeStore(dir);
+    await store.put('k', bytes(1));
+    writeFileSync(join(dir, 'kv', 'README.txt'), 'not ours');
+    writeFileSync(join(dir, 'log', 'Notes'), 'not ours');
+    expect(await store.keys('')).toEqual(['k']);
+    expect(await store.logs()).toEqual([]);
+    await store.close();
+  });
+
   it('refuses a store path that is a file', async () => {
     const file = join(tempDir(), 'plain-file');
     writeFileSync(file, 'x');
