@@ -11,6 +11,7 @@ import {
   decodeSenderState,
   encodeReceiverState,
   encodeSenderState,
+  REVOKED,
   type ReceiverState,
 } from '../../crypto/src/message/state';
 import { createPrimitives } from '../../crypto/src/primitives/index';
@@ -33,9 +34,9 @@ interface ReceiverStateTest {
   tcId: number;
   comment: string;
   state: string;
-  fields: { epochs: number[]; retiredAt: (number | null)[]; skippedKeys: number; nextSkippedSeq: number };
-  /** Decrypting each message with the loaded state (in order) gives each plaintext. */
-  continuation: { message: string; plaintext: string }[];
+  fields: { epochs: number[]; retiredAt: (number | null)[]; skippedKeys: number; revokedChains: number; nextSkippedSeq: number };
+  /** Decrypting each message with the loaded state (in order) gives each plaintext, or the error. */
+  continuation: { message: string; plaintext: string | null; error: string | null }[];
   result: 'valid';
 }
 interface InvalidStateTest {
@@ -51,7 +52,8 @@ function receiverFields(s: ReceiverState): ReceiverStateTest['fields'] {
   return {
     epochs: s.epochs.map((e) => e.epoch),
     retiredAt: s.epochs.map((e) => e.retiredAt),
-    skippedKeys: s.epochs.reduce((n, e) => n + e.chains.reduce((m, c) => m + (c ? c.skipped.length : 0), 0), 0),
+    skippedKeys: s.epochs.reduce((n, e) => n + e.chains.reduce((m, c) => m + (c && c !== REVOKED ? c.skipped.length : 0), 0), 0),
+    revokedChains: s.epochs.reduce((n, e) => n + e.chains.filter((c) => c === REVOKED).length, 0),
     nextSkippedSeq: s.nextSkippedSeq,
   };
 }
@@ -71,7 +73,8 @@ export const suite: VectorSuite = {
     const rnd = seededRandom('wxe2ee storage-stability-message vectors');
     const p = createPrimitives(nobleBackend, rnd);
     const group = makeGroup(p, rnd, 3, 41);
-    const next: GroupParams = { ...group, epoch: 42, transcriptHash: bytesToHex(rnd(32)), senderRoot: bytesToHex(rnd(32)) };
+    // Epoch 42 removes member 2: its chain in epoch 41 is revoked.
+    const next: GroupParams = { ...group, epoch: 42, transcriptHash: bytesToHex(rnd(32)), senderRoot: bytesToHex(rnd(32)), members: group.members.slice(0, 2) };
     const txt = (s: string) => utf8Encode(s);
 
     // Sender state of member 0 after three messages.
@@ -92,9 +95,9 @@ export const suite: VectorSuite = {
       members: next.members.map((x) => ({ memberId: hexToBytes(x.memberId), identityKey: hexToBytes(x.identityKey) })),
     }, hexToBytes(group.members[1]!.memberId), r, { now: 1_700_000_000_000 }).receiverState;
     const receiverCont = [
-      { message: m[2]!, plaintext: txt('g2') },
-      { message: sendAt(p, group, 2, 0, txt('c0')), plaintext: txt('c0') },
-      { message: sendAt(p, next, 0, 0, txt('new epoch')), plaintext: txt('new epoch') },
+      { message: m[2]!, plaintext: bytesToHex(txt('g2')), error: null },
+      { message: sendAt(p, group, 2, 0, txt('c0')), plaintext: null, error: 'E2E_ERR_SENDER_REMOVED' },
+      { message: sendAt(p, next, 0, 0, txt('new epoch')), plaintext: bytesToHex(txt('new epoch')), error: null },
     ];
 
     const senderBytes = encodeSenderState(s);
@@ -110,9 +113,9 @@ export const suite: VectorSuite = {
         continuation: { member: 0, plaintext: bytesToHex(contPlain), message: bytesToHex(contMessage) }, result: 'valid' as const,
       }] satisfies SenderStateTest[],
       receiver: [{
-        tcId: 2, comment: 'receiver state of member 1: epoch 42 current, epoch 41 retired with skipped keys from two senders', state: bytesToHex(receiverBytes),
+        tcId: 2, comment: 'receiver state of member 1: epoch 42 current, epoch 41 retired with skipped keys of member 0 and the revoked chain of member 2 (removed by epoch 42)', state: bytesToHex(receiverBytes),
         fields: receiverFields(r),
-        continuation: receiverCont.map((c) => ({ message: bytesToHex(c.message), plaintext: bytesToHex(c.plaintext) })), result: 'valid' as const,
+        continuation: receiverCont.map((c) => ({ ...c, message: bytesToHex(c.message) })), result: 'valid' as const,
       }] satisfies ReceiverStateTest[],
       invalid: [
         { tcId: 101, comment: 'sender state with version byte 2', kind: 'sender', state: bytesToHex(v2(senderBytes)), result: 'invalid', error: 'E2E_ERR_UNSUPPORTED_VERSION' },
@@ -156,10 +159,11 @@ export const suite: VectorSuite = {
       t.continuation.forEach((c, i) => {
         try {
           const r = decryptGroupMessage(p, st, hexToBytes(c.message));
-          if (bytesToHex(r.plaintext) !== c.plaintext) out.push(`tcId ${t.tcId}: continuation ${i}: plaintext differs`);
+          if (c.error !== null || bytesToHex(r.plaintext) !== c.plaintext) out.push(`tcId ${t.tcId}: continuation ${i}: expected ${c.error ?? 'this plaintext'}, got another plaintext`);
           st = r.nextState;
         } catch (e) {
-          out.push(`tcId ${t.tcId}: continuation ${i}: ${isE2eeError(e) ? e.code : String(e)}`);
+          const code = isE2eeError(e) ? e.code : String(e);
+          if (code !== c.error) out.push(`tcId ${t.tcId}: continuation ${i}: expected ${c.error ?? 'success'}, got ${code}`);
         }
       });
     }

@@ -26,8 +26,8 @@ import type { Primitives } from '../primitives/types';
 import { decodeGroupMessage, type GroupMessageHeader } from '../wire/message';
 import { messageKeyNonce, MESSAGE_KEY_BYTES, nextChainKey } from './chain';
 import { messageAad, messageSignatureInput } from './encrypt';
-import { DUPLICATE_MESSAGE, OWN_MESSAGE, TOO_FAR_IN_FUTURE, UNKNOWN_EPOCH, UNKNOWN_SENDER, WRONG_GROUP } from './errors';
-import type { EpochChains, MessageMember, ReceiverState, ReceivingChain, SkippedKey } from './state';
+import { DUPLICATE_MESSAGE, OWN_MESSAGE, SENDER_REMOVED, TOO_FAR_IN_FUTURE, UNKNOWN_EPOCH, UNKNOWN_SENDER, WRONG_GROUP } from './errors';
+import { REVOKED, type ChainSlot, type EpochChains, type MessageMember, type ReceiverState, type ReceivingChain, type SkippedKey } from './state';
 
 const OP = 'decryptGroupMessage';
 
@@ -80,6 +80,7 @@ export function decryptGroupMessage(
   if (h.senderIndex >= ep.members.length) fail(UNKNOWN_SENDER, 'sender index names no member of the epoch');
   const chain = ep.chains[h.senderIndex];
   if (!chain) fail(OWN_MESSAGE, 'message sent by this member');
+  if (chain === REVOKED) fail(SENDER_REMOVED, 'the sender was removed from the group since this epoch');
   const sender = ep.members[h.senderIndex]!;
 
   const g = h.generation;
@@ -156,20 +157,24 @@ export function decryptGroupMessage(
   return { plaintext, header: h, sender, nextState };
 }
 
+function isChain(c: ChainSlot): c is ReceivingChain {
+  return c !== null && c !== REVOKED;
+}
+
 /** Evicts the oldest skipped keys (smallest seq) group-wide beyond MAX_SKIPPED_KEYS_PER_GROUP. */
 function enforceGroupCap(epochs: EpochChains[]): EpochChains[] {
   let total = 0;
-  for (const e of epochs) for (const c of e.chains) if (c) total += c.skipped.length;
+  for (const e of epochs) for (const c of e.chains) if (isChain(c)) total += c.skipped.length;
   if (total <= MAX_SKIPPED_KEYS_PER_GROUP) return epochs;
   // Collect seqs, find the cut-off, rebuild only the chains that lose keys.
   const seqs: number[] = [];
-  for (const e of epochs) for (const c of e.chains) if (c) for (const k of c.skipped) seqs.push(k.seq);
+  for (const e of epochs) for (const c of e.chains) if (isChain(c)) for (const k of c.skipped) seqs.push(k.seq);
   seqs.sort((a, b) => a - b);
   const cutoff = seqs[total - MAX_SKIPPED_KEYS_PER_GROUP]!; // keep seq >= cutoff
   return epochs.map((e) => {
     let changed = false;
     const chains = e.chains.map((c) => {
-      if (!c || c.skipped.length === 0 || c.skipped[0]!.seq >= cutoff) return c;
+      if (!isChain(c) || c.skipped.length === 0 || c.skipped[0]!.seq >= cutoff) return c;
       changed = true;
       return { ...c, skipped: c.skipped.filter((k) => k.seq >= cutoff) };
     });

@@ -12,6 +12,8 @@ export const WRONG_GROUP = 'E2E_ERR_WRONG_GROUP';
 export const UNKNOWN_EPOCH = 'E2E_ERR_UNKNOWN_EPOCH';
 /** The sender index names no member of the epoch. */
 export const UNKNOWN_SENDER = 'E2E_ERR_UNKNOWN_SENDER';
+/** The sender was removed by a later epoch this member has processed; its old-epoch messages are refused. */
+export const SENDER_REMOVED = 'E2E_ERR_SENDER_REMOVED';
 /** The message was sent by this member itself (its own chain is not a receiving chain). */
 export const OWN_MESSAGE = 'E2E_ERR_OWN_MESSAGE';
 /** The sending chain reached its last generation; the group must move to a new epoch. */

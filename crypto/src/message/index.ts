@@ -9,6 +9,8 @@ export {
   encodeReceiverState,
   encodeSenderState,
   MESSAGE_STATE_VERSION,
+  REVOKED,
+  type ChainSlot,
   type EpochChains,
   type MessageMember,
   type ReceiverState,

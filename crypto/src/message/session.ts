@@ -11,7 +11,7 @@ import type { Primitives } from '../primitives/types';
 import { initialChainKey } from './chain';
 import { EPOCH_ORDER, NOT_A_MEMBER, WRONG_GROUP } from './errors';
 import { indexOfMember, sortMembers } from './members';
-import type { EpochChains, MessageMember, ReceiverState, ReceivingChain, SenderState } from './state';
+import { REVOKED, type EpochChains, type MessageMember, type ReceiverState, type ReceivingChain, type SenderState } from './state';
 
 /** What part A's key schedule hands the message layer for one epoch. */
 export interface EpochInput {
@@ -80,8 +80,19 @@ export function startEpoch(
     return { chainKey, generation: 0, skipped: [] };
   });
   const current: EpochChains = { epoch: input.epoch, transcriptHash, retiredAt: null, members, chains };
+  // Replaced epochs keep their chains for the grace window, except those of members the
+  // new epoch no longer has: a removed member's late messages in an old epoch are refused.
+  const revoke = (e: EpochChains): EpochChains => {
+    let changed = false;
+    const chains = e.chains.map((c, i) => {
+      if (!c || c === REVOKED || indexOfMember(members, e.members[i]!.memberId) >= 0) return c;
+      changed = true;
+      return REVOKED;
+    });
+    return changed ? { ...e, chains } : e;
+  };
   const retired: EpochChains[] = previous
-    ? previous.epochs.map((e, i) => (i === 0 ? { ...e, retiredAt: opts.now } : e))
+    ? previous.epochs.map((e, i) => revoke(i === 0 ? { ...e, retiredAt: opts.now } : e))
     : [];
   const kept = retired.filter((e) => opts.now - e.retiredAt! <= graceMs).slice(0, MAX_PREVIOUS_EPOCHS);
   const receiverState: ReceiverState = {

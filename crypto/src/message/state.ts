@@ -17,8 +17,9 @@
 //                   || u8 epochCount || EpochChains * epochCount   (current epoch first, epochs decreasing)
 //   EpochChains   = u32 epoch || transcriptHash(32) || u8 retired (0|1) || [u64 retiredAt if retired]
 //                   || u16 memberCount || Member * memberCount     (sorted by memberId, strictly)
-//   Member        = memberId(32) || identityKey(32) || u8 hasChain (0 for self, 1 otherwise)
-//                   || [chainKey(32) || u32 generation || u16 skippedCount || Skipped * skippedCount]
+//   Member        = memberId(32) || identityKey(32) || u8 chainState (0 self, 1 chain, 2 revoked)
+//                   || [if 1: chainKey(32) || u32 generation || u16 skippedCount || Skipped * skippedCount]
+//                   (2 only in replaced epochs: the member is not in the current epoch)
 //   Skipped       = u32 generation || u64 seq || keyNonce(56)   (generations strictly increasing, < chain generation)
 import { compareBytes } from './members';
 import { E2eeError } from '../errors';
@@ -74,6 +75,13 @@ export interface ReceivingChain {
   readonly skipped: readonly SkippedKey[];
 }
 
+/**
+ * The chain slot of a member removed by a later epoch: its messages in this replaced epoch
+ * are refused from then on (its keys and skipped keys are gone).
+ */
+export const REVOKED = 'revoked';
+export type ChainSlot = ReceivingChain | null | typeof REVOKED;
+
 export interface EpochChains {
   readonly epoch: number;
   readonly transcriptHash: Uint8Array;
@@ -81,8 +89,8 @@ export interface EpochChains {
   readonly retiredAt: number | null;
   /** Sorted by memberId; the sender index of a message indexes this list. */
   readonly members: readonly MessageMember[];
-  /** One per member, null at this member's own index. */
-  readonly chains: readonly (ReceivingChain | null)[];
+  /** One per member: null at this member's own index, REVOKED for a member removed since. */
+  readonly chains: readonly ChainSlot[];
 }
 
 export interface ReceiverState {
@@ -149,6 +157,10 @@ export function encodeReceiverState(s: ReceiverState): Uint8Array {
         w.u8(0);
         return;
       }
+      if (c === REVOKED) {
+        w.u8(2);
+        return;
+      }
       w.u8(1).fixed(c.chainKey, 32).u32(c.generation).u16(c.skipped.length);
       for (const k of c.skipped) w.u32(k.generation).u64(k.seq).fixed(k.keyNonce, KEY_NONCE_BYTES);
     });
@@ -180,7 +192,7 @@ export function decodeReceiverState(bytes: Uint8Array): ReceiverState {
     const memberCount = r.u16('memberCount');
     if (memberCount < 1 || memberCount > MAX_GROUP_MEMBERS) r.fail('memberCount', `${memberCount} outside 1..${MAX_GROUP_MEMBERS}`);
     const members: MessageMember[] = [];
-    const chains: (ReceivingChain | null)[] = [];
+    const chains: ChainSlot[] = [];
     let selfSeen = false;
     for (let mi = 0; mi < memberCount; mi++) {
       const memberId = r.fixed('memberId', 32);
@@ -189,11 +201,16 @@ export function decodeReceiverState(bytes: Uint8Array): ReceiverState {
       const identityKey = r.fixed('identityKey', 32);
       members.push({ memberId, identityKey });
       const isSelf = compareBytes(memberId, selfMemberId) === 0;
-      const hasChain = r.enumU8('hasChain', [0, 1] as const);
-      if ((hasChain === 0) !== isSelf) r.fail('hasChain', 'exactly the own member has no receiving chain');
+      const chainState = r.enumU8('chainState', [0, 1, 2] as const);
+      if ((chainState === 0) !== isSelf) r.fail('chainState', 'exactly the own member has no receiving chain');
       if (isSelf) {
         selfSeen = true;
         chains.push(null);
+        continue;
+      }
+      if (chainState === 2) {
+        if (ei === 0) r.fail('chainState', 'the current epoch has no revoked chains');
+        chains.push(REVOKED);
         continue;
       }
       const chainKey = r.fixed('chainKey', 32);

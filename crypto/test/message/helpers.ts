@@ -5,7 +5,7 @@ import { createPrimitives } from '../../src/primitives/index';
 import { nodeRandom } from '../../src/primitives/random';
 import type { Primitives, RandomSource } from '../../src/primitives/types';
 import { startEpoch, type EpochInput, type EpochStates } from '../../src/message/session';
-import type { MessageMember, ReceiverState, SenderState } from '../../src/message/state';
+import { REVOKED, type ChainSlot, type MessageMember, type ReceiverState, type ReceivingChain, type SenderState } from '../../src/message/state';
 import { encryptGroupMessage } from '../../src/message/encrypt';
 
 export const p: Primitives = createPrimitives(nobleBackend, nodeRandom);
@@ -57,4 +57,15 @@ export function send(
 
 export function text(s: string): Uint8Array {
   return new Uint8Array([...s].map((c) => c.charCodeAt(0) & 0xff));
+}
+
+/** A receiving chain slot that must hold a chain (not self, not revoked). */
+export function chainOf(slot: ChainSlot | undefined): ReceivingChain {
+  if (!slot || slot === REVOKED) throw new Error('expected a receiving chain');
+  return slot;
+}
+
+/** Skipped keys in a slot (0 for self and revoked). */
+export function skippedIn(slot: ChainSlot | undefined): number {
+  return slot && slot !== REVOKED ? slot.skipped.length : 0;
 }

@@ -23,13 +23,14 @@ import {
   WRONG_GROUP,
   NOT_A_MEMBER,
   EPOCH_ORDER,
+  SENDER_REMOVED,
 } from '../../src/message/errors';
 import { pruneReceiverState, startEpoch } from '../../src/message/session';
-import { decodeReceiverState, encodeReceiverState, encodeSenderState, type ReceiverState, type SenderState } from '../../src/message/state';
+import { REVOKED, decodeReceiverState, encodeReceiverState, encodeSenderState, type ReceiverState, type SenderState } from '../../src/message/state';
 import { BAD_PADDING, paddedLength } from '../../src/padding';
 import type { Primitives } from '../../src/primitives/types';
 import { GROUP_MESSAGE_OVERHEAD_BYTES, GROUP_MESSAGE_HEADER_BYTES } from '../../src/wire/message';
-import { enter, epochInput, GROUP, identity, OTHER_GROUP, p, send, text } from './helpers';
+import { chainOf, enter, epochInput, GROUP, identity, OTHER_GROUP, p, send, skippedIn, text } from './helpers';
 
 const alice = identity(1);
 const bob = identity(2);
@@ -118,7 +119,7 @@ describe('group messages', () => {
     }
     for (const m of msgs) expectCode(() => decryptGroupMessage(p, s, m), DUPLICATE_MESSAGE);
     // Every skipped key was consumed: none is left in the state.
-    expect(s.epochs[0]!.chains.every((ch) => !ch || ch.skipped.length === 0)).toBe(true);
+    expect(s.epochs[0]!.chains.every((ch) => skippedIn(ch) === 0)).toBe(true);
   });
 
   it('rejects a replay in order', () => {
@@ -136,7 +137,7 @@ describe('group messages', () => {
     const edge = send({ ...a.senderState, ...advance(a.senderState, MAX_FORWARD_JUMP) }, alice, text('y')).bytes;
     const r = decryptGroupMessage(p, b.receiverState, edge);
     expect(new TextDecoder().decode(r.plaintext)).toBe('y');
-    expect(r.nextState.epochs[0]!.chains[senderIndexOf(b.receiverState, alice)]!.skipped.length).toBe(MAX_FORWARD_JUMP);
+    expect(chainOf(r.nextState.epochs[0]!.chains[senderIndexOf(b.receiverState, alice)]).skipped.length).toBe(MAX_FORWARD_JUMP);
   });
 
   it('enforces the per-sender skipped-key cap by evicting the oldest keys', () => {
@@ -145,7 +146,7 @@ describe('group messages', () => {
     const recent = send({ ...a.senderState, ...advance(a.senderState, 3000) }, alice, text('recent')).bytes;
     let s = decryptGroupMessage(p, b.receiverState, send({ ...a.senderState, ...advance(a.senderState, 1500) }, alice, text('j1')).bytes).nextState;
     s = decryptGroupMessage(p, s, send({ ...a.senderState, ...advance(a.senderState, 3001) }, alice, text('j2')).bytes).nextState;
-    const chain = s.epochs[0]!.chains[senderIndexOf(s, alice)]!;
+    const chain = chainOf(s.epochs[0]!.chains[senderIndexOf(s, alice)]);
     expect(chain.skipped.length).toBe(MAX_SKIPPED_KEYS_PER_SENDER);
     expectCode(() => decryptGroupMessage(p, s, old), DUPLICATE_MESSAGE);
     expect(new TextDecoder().decode(decryptGroupMessage(p, s, recent).plaintext)).toBe('recent');
@@ -162,15 +163,15 @@ describe('group messages', () => {
       s = decryptGroupMessage(p, s, send({ ...st, ...advance(st, 1900) }, who, text('j')).bytes).nextState;
       total += 1900;
     }
-    const count = s.epochs.flatMap((e) => e.chains).reduce((n, ch) => n + (ch ? ch.skipped.length : 0), 0);
+    const count = s.epochs.flatMap((e) => e.chains).reduce((n, ch) => n + skippedIn(ch), 0);
     expect(total).toBeGreaterThan(MAX_SKIPPED_KEYS_PER_GROUP);
     expect(count).toBe(MAX_SKIPPED_KEYS_PER_GROUP);
     // The oldest (Alice's first gap) went first.
-    const aliceChain = s.epochs[0]!.chains[senderIndexOf(s, alice)]!;
+    const aliceChain = chainOf(s.epochs[0]!.chains[senderIndexOf(s, alice)]);
     expect(aliceChain.skipped[0]!.generation).toBeGreaterThan(0);
-    const daveChain = s.epochs[0]!.chains[senderIndexOf(s, dave)]!;
+    const daveChain = chainOf(s.epochs[0]!.chains[senderIndexOf(s, dave)]);
     expect(daveChain.skipped[0]!.generation).toBe(0);
-    expect(aliceChain.skipped.length + s.epochs[0]!.chains[senderIndexOf(s, carol)]!.skipped.length).toBe(MAX_SKIPPED_KEYS_PER_GROUP - 1900);
+    expect(aliceChain.skipped.length + chainOf(s.epochs[0]!.chains[senderIndexOf(s, carol)]).skipped.length).toBe(MAX_SKIPPED_KEYS_PER_GROUP - 1900);
   });
 
   it('rejects a message for another group, and a group ID rewritten by the relay', () => {
@@ -282,6 +283,25 @@ describe('group messages', () => {
     }
     expect(s.epochs.length).toBe(MAX_PREVIOUS_EPOCHS + 1);
     expectCode(() => decryptGroupMessage(p, s, m1), UNKNOWN_EPOCH);
+  });
+
+  it('a member removed by the new epoch: its later messages in the replaced epoch are refused, the others still open', () => {
+    const e1 = setup(1);
+    const fromCarol = send(e1.c.senderState, carol, text('carol, epoch 1')).bytes;
+    const fromAlice = send(e1.a.senderState, alice, text('alice, epoch 1')).bytes;
+    const skippedCarol = send({ ...e1.c.senderState, ...advance(e1.c.senderState, 1) }, carol, text('carol 2')).bytes;
+    let s = decryptGroupMessage(p, e1.b.receiverState, skippedCarol).nextState; // leaves carol's generation 0 skipped
+    s = startEpoch(p, epochInput(GROUP, 2, [alice, bob]), bob.memberId, s, { now: 1 }).receiverState;
+    expectCode(() => decryptGroupMessage(p, s, fromCarol), SENDER_REMOVED);
+    expect(new TextDecoder().decode(decryptGroupMessage(p, s, fromAlice).plaintext)).toBe('alice, epoch 1');
+    expect(s.epochs[1]!.chains.filter((c) => c === REVOKED).length).toBe(1);
+    expect(skippedIn(s.epochs[1]!.chains[senderIndexOf(s, carol)])).toBe(0); // its skipped keys are gone
+    const again = decodeReceiverState(encodeReceiverState(s));
+    expect(again).toEqual(s);
+    expectCode(() => decryptGroupMessage(p, again, fromCarol), SENDER_REMOVED);
+    // A member re-added later keeps its old chains.
+    const back = startEpoch(p, epochInput(GROUP, 2, members), bob.memberId, decryptGroupMessage(p, e1.b.receiverState, skippedCarol).nextState, { now: 1 }).receiverState;
+    expect(new TextDecoder().decode(decryptGroupMessage(p, back, fromCarol).plaintext)).toBe('carol, epoch 1');
   });
 
   it('startEpoch refuses a non-member, a stale epoch and another group', () => {

@@ -11,6 +11,7 @@ import { decryptGroupMessage } from '../../src/message/decrypt';
 import { encryptGroupMessage, messageAad } from '../../src/message/encrypt';
 import { startEpoch } from '../../src/message/session';
 import {
+  REVOKED,
   decodeReceiverState,
   decodeSenderState,
   encodeReceiverState,
@@ -198,7 +199,7 @@ describe('scenarios', () => {
     const kKeys: Uint8Array[] = [];
     for (const s of dk.secrets) kKeys.push(s, senderRootOf(p, s));
     for (const e of kHeld.epochs) {
-      for (const ch of e.chains) if (ch) kKeys.push(ch.chainKey, ...ch.skipped.map((x) => x.keyNonce.subarray(0, 32)));
+      for (const ch of e.chains) if (ch && ch !== REVOKED) kKeys.push(ch.chainKey, ...ch.skipped.map((x) => x.keyNonce.subarray(0, 32)));
     }
     kKeys.push(kSender.chainKey);
     // Every derivation through the later entries, from every secret it knows.

@@ -13,7 +13,7 @@ import { initialChainKey, messageKeyNonce, nextChainKey } from '../../src/messag
 import { decryptGroupMessage } from '../../src/message/decrypt';
 import { encryptGroupMessage, messageAad } from '../../src/message/encrypt';
 import { startEpoch } from '../../src/message/session';
-import type { ReceiverState, SenderState } from '../../src/message/state';
+import { REVOKED, type ReceiverState, type SenderState } from '../../src/message/state';
 import { nodeRandom } from '../../src/primitives/random';
 import { loadBackends, primitivesFor } from '../../src/primitives/select';
 import { decodeGroupMessage } from '../../src/wire/message';
@@ -123,6 +123,9 @@ describe('scenarios on the full protocol (commits, private fold, message layer)'
 
     owner.adopt(commitRemove(p, owner.dev.identity, owner.dev.state!, [kicked.id], lookupOf(all.map((m) => m.dev))), relay);
     for (const m of [alice, bob]) m.sync(relay);
+    // Injection: the kicked member keeps sending in the old epoch and a colluding relay forwards it.
+    const injected = kicked.say('still here');
+    expect(codeOf(() => alice.read(injected))).toBe('E2E_ERR_SENDER_REMOVED');
     const later: Uint8Array[] = [owner.say('secret 1'), alice.say('secret 2'), bob.say('secret 3')];
     owner.adopt(commitGroupInfo(p, owner.dev.identity, owner.dev.state!, { type: 'private', name: 'n', announcement: '', avatar: new Uint8Array(0) }), relay);
     for (const m of [alice, bob]) m.sync(relay);
@@ -162,7 +165,7 @@ describe('scenarios on the full protocol (commits, private fold, message layer)'
     }
     // Every raw key of its message states and its prekeys.
     const rawKeys: Uint8Array[] = [kSender.chainKey, kState.epochSecret!, kPrekeys.signed.privateKey, ...kPrekeys.oneTime.map((k) => k.privateKey)];
-    for (const e of kReceiver.epochs) for (const c of e.chains) if (c) rawKeys.push(c.chainKey, ...c.skipped.map((k) => k.keyNonce.subarray(0, 32)));
+    for (const e of kReceiver.epochs) for (const c of e.chains) if (c && c !== REVOKED) rawKeys.push(c.chainKey, ...c.skipped.map((k) => k.keyNonce.subarray(0, 32)));
 
     function kickedCanRead(m: Uint8Array, extraRoots: Uint8Array[] = []): boolean {
       if (codeOf(() => decryptGroupMessage(p, kReceiver, m)) === 'ok') return true;
