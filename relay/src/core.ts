@@ -280,10 +280,15 @@ export class RelayCore {
     for (const id of removed) {
       const hex = bytesToHex(id);
       for (const peer of this.peersByMember.get(hex) ?? []) {
-        if (peer.groups.delete(g.ref)) {
-          g.peers.delete(peer);
-          peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
+        const pg = peer.groups.get(g.ref);
+        if (!pg) continue;
+        peer.groups.delete(g.ref);
+        g.peers.delete(peer);
+        // Everyone learns of a dissolve from the entry itself; a removed device only that it is out.
+        if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
+          peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry, envelope: new Uint8Array(0) }));
         }
+        peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
       }
     }
     const byRecipient = new Map(envelopes.map((e) => [bytesToHex(e.recipient), e.envelope]));
@@ -471,17 +476,23 @@ export class RelayCore {
     const pg = peer.groups.get(g.ref);
     if (!pg || pg.syncing || peer.closed) return;
     pg.syncing = true;
-    void this.runSync(peer, g, pg).finally(() => {
+    // runSync clears `syncing` itself, in the same turn as its last check, so no live push
+    // can fall between the end of catch-up and the return to live delivery.
+    void this.runSync(peer, g, pg).catch(() => {
       pg.syncing = false;
+      peer.close(1011, 'catch-up failed');
     });
   }
 
   private async runSync(peer: Peer, g: GroupRuntime, pg: PeerGroup): Promise<void> {
     for (;;) {
-      if (peer.closed || peer.lagging || !peer.groups.has(g.ref)) return;
+      if (peer.closed || peer.lagging || !peer.groups.has(g.ref)) {
+        pg.syncing = false; // resumed by pollLagging (lagging) or never (closed, removed)
+        return;
+      }
       if (pg.sentLog < g.logLength) {
         const items = await this.store.readLog(g.ref, pg.sentLog - 1, 64, peer.session.memberId);
-        if (peer.closed || !peer.groups.has(g.ref)) return;
+        if (peer.closed || !peer.groups.has(g.ref)) continue;
         for (const it of items) {
           if (it.index < pg.sentLog) continue;
           peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index: it.index, entry: it.entry, envelope: it.envelope }));
@@ -493,7 +504,7 @@ export class RelayCore {
       }
       if (pg.sentSeq < g.lastSeq) {
         const rows = await this.store.readMessages(g.ref, pg.sentSeq, SYNC_PAGE);
-        if (peer.closed || !peer.groups.has(g.ref)) return;
+        if (peer.closed || !peer.groups.has(g.ref)) continue;
         for (const r of rows) {
           if (r.seq <= pg.sentSeq) continue;
           peer.send(
@@ -502,7 +513,7 @@ export class RelayCore {
           pg.sentSeq = r.seq;
           this.metrics.deliveries++;
           this.checkPressure(peer);
-          if (peer.lagging) return;
+          if (peer.lagging) break;
         }
         if (rows.length === 0) pg.sentSeq = g.lastSeq; // deleted by retention
         this.checkPressure(peer);
@@ -512,6 +523,7 @@ export class RelayCore {
         pg.announce = false;
         peer.send(encodeRelayFrame({ type: FRAME.CAUGHT_UP, groupId: g.groupId, messageSeq: pg.sentSeq, logLength: pg.sentLog }));
       }
+      pg.syncing = false;
       return;
     }
   }

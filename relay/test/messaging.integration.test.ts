@@ -4,7 +4,7 @@ import { bytesToHex, equalBytes } from '../../crypto/src/bytes';
 import { nodeRandom } from '../../crypto/src/primitives/random';
 import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
 import type { Primitives } from '../../crypto/src/primitives/types';
-import { decodeLogAppendResponse, decodeLogPage, decodeMessagePage } from '../../crypto/src/wire/http-bodies';
+import { decodeLogAppendResponse, decodeLogPage, decodeMessagePage, decodeU64Body, encodeInviteCreateRequest } from '../../crypto/src/wire/http-bodies';
 import { decodeEnvelopeRecipient } from '../../crypto/src/wire/envelope';
 import { FRAME, RELAY_ERROR } from '../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from './helpers/client';
@@ -197,5 +197,39 @@ describe('relay messaging over real sockets', () => {
     ]);
     expect([r1.status, r2.status].sort()).toEqual([200, 409]);
     expect([r1, r2].find((r) => r.status === 409)!.json?.error).toBe('E2E_ERR_RELAY_HEAD_MISMATCH');
+  });
+
+  it('dissolve: every member gets the dissolve entry then REMOVED; later sends get GROUP_DISSOLVED', async () => {
+    const { devices, tokens, state, groupId, idx } = await setupGroup(3);
+    const socks = await Promise.all(tokens.map((t) => WsClient.connect(relay.wsUrl, t)));
+    await Promise.all(socks.map((x) => x.waitFor((f) => f.type === FRAME.CAUGHT_UP)));
+    const d = buildEntry(p, devices[0]!, state, { kind: 'dissolve' });
+    expect((await append(relay.httpUrl, tokens[0]!, groupId, state.headHash, d.entry, [])).status).toBe(200);
+    for (const s of socks) {
+      await s.waitFor((f) => f.type === FRAME.REMOVED);
+      const i = s.frames.findIndex((f) => f.type === FRAME.LOG_ENTRY && f.index === 2);
+      expect(i).toBeGreaterThanOrEqual(0);
+      expect(i).toBeLessThan(s.frames.findIndex((f) => f.type === FRAME.REMOVED));
+    }
+    socks[1]!.send({ type: FRAME.SEND, clientMessageId: cid(9), groupId, ciphertext: fakeGroupMessage(groupId, d.state.epoch, 0, 256, idx(1)) });
+    const e = await socks[1]!.waitFor((f) => f.type === FRAME.ERROR);
+    expect(e.type === FRAME.ERROR && e.code).toBe(RELAY_ERROR.GROUP_DISSOLVED);
+    socks.forEach((s) => s.close());
+  });
+
+  it('a join request through an invite is pushed to connected members allowed to approve, not to others', async () => {
+    const { tokens, groupId } = await setupGroup(2);
+    const [owner, member] = await Promise.all(tokens.map((t) => WsClient.connect(relay.wsUrl, t)));
+    await Promise.all([owner!, member!].map((x) => x.waitFor((f) => f.type === FRAME.CAUGHT_UP)));
+    const inv = await http(relay.httpUrl, 'POST', `/v1/groups/${bytesToHex(groupId)}/invites`, encodeInviteCreateRequest({ expiresAt: Date.now() + 60_000, maxUses: 3 }), tokens[0]);
+    const joiner = (await login(relay.httpUrl, p, makeDevice(p))).token;
+    const r = await http(relay.httpUrl, 'POST', `/v1/invites/${bytesToHex(inv.bytes)}/join-requests`, p.randomBytes(64), joiner);
+    expect(r.status).toBe(201);
+    const push = await owner!.waitFor((f) => f.type === FRAME.JOIN_REQUEST);
+    expect(push.type === FRAME.JOIN_REQUEST && push.requestId).toBe(decodeU64Body(r.bytes, 'id'));
+    await new Promise((res) => setTimeout(res, 50));
+    expect(member!.of(FRAME.JOIN_REQUEST)).toHaveLength(0);
+    owner!.close();
+    member!.close();
   });
 });
