@@ -14,3 +14,5 @@ export const STORE_UNSAFE = 'E2E_ERR_STORE_UNSAFE';
 export function storeError(code: string, message: string, operation: string): E2eeError {
   return new E2eeError(code, message, operation);
 }
+/** Another live process (or another open store in this process) holds the Node store directory. */
+export const STORE_IN_USE = 'E2E_ERR_STORE_IN_USE';

@@ -7,8 +7,8 @@
 //
 // File names come from names.ts (injective, no '/', no '..', case-insensitive safe).
 import { constants, promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { STORE_CLOSED, STORE_CORRUPT, STORE_IO, STORE_UNSAFE, storeError } from './errors';
+import { join, resolve } from 'node:path';
+import { STORE_CLOSED, STORE_CORRUPT, STORE_IN_USE, STORE_IO, STORE_UNSAFE, storeError } from './errors';
 import { decodeFrames, decodeSingleFrame, encodeFrames } from './frame';
 import { MAX_STORE_VALUE_BYTES } from './limits';
 import { assertName, assertPrefix, fileToName, nameToFile } from './names';
@@ -61,18 +61,59 @@ async function tidyDir(path: string): Promise<void> {
   }
 }
 
+/** Directories this process has open (a second open in the same process is refused too). */
+const openDirs = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
+  }
+}
+
+/** Takes `<dir>/lock` (O_EXCL), taking over a lock whose process has exited. */
+async function acquireLock(dir: string): Promise<string> {
+  const path = join(dir, 'lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const h = await fs.open(path, 'wx', FILE_MODE);
+      await h.writeFile(String(process.pid));
+      await h.close();
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number((await fs.readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+      throw storeError(STORE_IN_USE, 'the store directory is open in another process', 'openNodeStore');
+    }
+    // Stale: its process is gone, or the PID is ours (a failed open, or a container where the
+    // previous run had the same PID; a second open in this process was refused before).
+    await fs.rm(path, { force: true });
+  }
+  throw storeError(STORE_IN_USE, 'the store lock could not be taken', 'openNodeStore');
+}
+
 export async function openNodeStore(dir: string, options: NodeStoreOptions = {}): Promise<LocalStore> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('"dir" expected a non-empty path');
   const doSync = options.fsync ?? true;
   const kvDir = join(dir, 'kv');
   const logDir = join(dir, 'log');
+  const key = resolve(dir);
+  if (openDirs.has(key)) throw storeError(STORE_IN_USE, 'the store directory is already open in this process', 'openNodeStore');
+  openDirs.add(key); // before any await: a concurrent open in this process must see it
+  let lockPath: string;
   try {
     await ensurePrivateDir(dir);
+    lockPath = await acquireLock(dir);
     await ensurePrivateDir(kvDir);
     await ensurePrivateDir(logDir);
     await tidyDir(kvDir);
     await tidyDir(logDir);
   } catch (e) {
+    openDirs.delete(key);
     if ((e as { code?: string }).code?.startsWith('E2E_ERR_')) throw e;
     throw ioError('openNodeStore', e);
   }
@@ -239,7 +280,12 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
       return serial(async () => {
         if (closed) return;
         closed = true;
-        for (const name of [...handles.keys()]) await closeHandle(name);
+        try {
+          for (const name of [...handles.keys()]) await closeHandle(name);
+          await fs.rm(lockPath, { force: true });
+        } finally {
+          openDirs.delete(key);
+        }
       });
     },
   };

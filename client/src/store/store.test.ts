@@ -1,12 +1,13 @@
 // One contract, three implementations: memory, Node files, and the wx file system
 // manager (over a Node-backed fake of wx's API). Then what only files can show.
-import { mkdtempSync, promises as fs, rmSync, statSync, writeFileSync, appendFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, promises as fs, rmSync, statSync, writeFileSync, appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isE2eeError } from '../../../crypto/src/errors';
 import { createNodeBackedFsm } from '../../test/fake-fsm';
-import { STORE_CLOSED, STORE_CORRUPT, STORE_IO } from './errors';
+import { STORE_CLOSED, STORE_CORRUPT, STORE_IN_USE, STORE_IO } from './errors';
 import { crc32, decodeFrames, encodeFrames } from './frame';
 import { MAX_LOG_RECORD_BYTES } from './limits';
 import { createMemoryBacking, createMemoryStore } from './memory-store';
@@ -281,6 +282,32 @@ describe('Node store on disk', () => {
     expect(await store.keys('')).toEqual(['k']);
     expect(await store.logs()).toEqual([]);
     await store.close();
+  });
+
+  it('refuses a second open of one directory, in this process or another live one, and takes over a stale lock', async () => {
+    const dir = join(tempDir(), 'locked');
+    const store = await openNodeStore(dir);
+    await expect(openNodeStore(dir)).rejects.toSatisfy((e: unknown) => isE2eeError(e, STORE_IN_USE));
+    await expect(openNodeStore(join(dir, '.', '..', 'locked'))).rejects.toSatisfy((e: unknown) => isE2eeError(e, STORE_IN_USE));
+    await store.close();
+    expect(readdirSync(dir)).not.toContain('lock');
+
+    writeFileSync(join(dir, 'lock'), String(process.ppid), { mode: 0o600 }); // a live process that is not us
+    await expect(openNodeStore(dir)).rejects.toSatisfy((e: unknown) => isE2eeError(e, STORE_IN_USE));
+
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its lock is stale
+    writeFileSync(join(dir, 'lock'), String(dead), { mode: 0o600 });
+    const again = await openNodeStore(dir);
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));
+    await again.close();
+  });
+
+  it('concurrent opens of one directory in one process: exactly one wins', async () => {
+    const dir = join(tempDir(), 'race');
+    const results = await Promise.allSettled([openNodeStore(dir), openNodeStore(dir), openNodeStore(dir)]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won.length).toBe(1);
+    await (won[0] as PromiseFulfilledResult<LocalStore>).value.close();
   });
 
   it('refuses a store path that is a file', async () => {
