@@ -34,10 +34,11 @@ export const KDF = {
   EPOCH_GROUP_INFO_KEY: 'epoch group info key',
   /** HMAC key of the confirmation MAC of the entry that started the epoch. */
   EPOCH_CONFIRMATION_KEY: 'epoch confirmation key',
-  /** Envelope AEAD key, from HKDF-Extract(salt = ephemeral || recipient prekey, ikm = X25519 output). */
-  ENVELOPE_KEY: 'envelope key',
-  /** Envelope AEAD nonce (24 bytes), same PRK and context as the key. */
-  ENVELOPE_NONCE: 'envelope nonce',
+  /**
+   * Envelope AEAD key (32 bytes) || nonce (24 bytes), expanded at once from
+   * HKDF-Extract(salt = ephemeral || recipient prekey, ikm = X25519 output), context = header.
+   */
+  ENVELOPE_KEY_NONCE: 'envelope key nonce',
   // Sender chains, messages, attachments (crypto/src/message, crypto/src/attachment): add below.
   /** Chain key 0 of a member in an epoch, from the sender root; context groupId || u32(epoch) || memberId. */
   SENDER_CHAIN: 'sender chain',

@@ -48,7 +48,8 @@ interface InvalidVector {
 function intermediates(p: Primitives, ephPriv: Uint8Array, ephPub: Uint8Array, rpk: Uint8Array, header: Uint8Array) {
   const shared = p.x25519(ephPriv, rpk);
   const prk = extractSecret(p, concatBytes(ephPub, rpk), shared);
-  return { shared, prk, key: expandWithLabel(p, prk, KDF.ENVELOPE_KEY, header, 32), nonce: expandWithLabel(p, prk, KDF.ENVELOPE_NONCE, header, 24) };
+  const okm = expandWithLabel(p, prk, KDF.ENVELOPE_KEY_NONCE, header, 56);
+  return { shared, prk, key: okm.subarray(0, 32), nonce: okm.subarray(32) };
 }
 
 export const suite: VectorSuite = {

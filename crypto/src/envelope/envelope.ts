@@ -2,8 +2,7 @@
 //
 //   shared = X25519(ephemeralPrivate, recipientPrekey)         (all-zero output rejected)
 //   prk    = HKDF-Extract(salt = ephemeralPublic || recipientPrekey, ikm = shared)
-//   key    = expandWithLabel(prk, "envelope key",   header, 32)
-//   nonce  = expandWithLabel(prk, "envelope nonce", header, 24)
+//   key || nonce = expandWithLabel(prk, "envelope key nonce", header, 56)   (32 + 24 bytes)
 //   sealed = XChaCha20-Poly1305(key, nonce, payload, aad = header)
 //
 // The header names group, epoch, recipient, prekey kind and ID, and the ephemeral key, so
@@ -50,9 +49,11 @@ export interface EnvelopeTarget {
 
 function keyAndNonce(p: Primitives, shared: Uint8Array, ephemeral: Uint8Array, prekey: Uint8Array, header: Uint8Array) {
   const prk = extractSecret(p, concatBytes(ephemeral, prekey), shared);
-  const key = expandWithLabel(p, prk, KDF.ENVELOPE_KEY, header, 32);
-  const nonce = expandWithLabel(p, prk, KDF.ENVELOPE_NONCE, header, 24);
+  const okm = expandWithLabel(p, prk, KDF.ENVELOPE_KEY_NONCE, header, 56);
   wipe(prk);
+  const key = okm.slice(0, 32);
+  const nonce = okm.slice(32);
+  wipe(okm);
   return { key, nonce };
 }
 
