@@ -4,7 +4,7 @@
 // three alignments a substring can have inside a longer base64 text).
 //
 //   npx tsx scripts/plaintext-scan.ts --needle "text" [--needle ...] <file or directory> ...
-//   tsx scripts/plaintext-scan.ts --needle-file needles.txt relay-data/
+//   tsx scripts/plaintext-scan.ts --needle-file needles.txt data/relay/
 //
 // Exit code 1 when any needle is found. Findings name the needle by index and the
 // encoding, never the needle itself, so the report leaks nothing.
