@@ -8,3 +8,4 @@ export {
   type AttachmentKind,
   type AttachmentPointer,
 } from '../wire/attachment';
+export { detectImageFormat, stripImageMetadata, UNSUPPORTED_IMAGE, type ImageFormat, type StrippedImage } from './image-metadata';
