@@ -34,19 +34,32 @@ const NEGATIVE = [
   '商户号', '取件码', '会议号', '会议id', '房间号', 'sim卡', '串号', '¥', '￥',
 ];
 
-const UPPER = /[A-Z]/;
-
-function lower(s: string): string {
-  return UPPER.test(s) ? s.toLowerCase() : s;
+/** Whether `word` (lower case) occurs in folded[from, to), ASCII letters compared case-insensitively. No allocation. */
+function occursIn(folded: string, word: string, from: number, to: number): boolean {
+  const len = word.length;
+  const first = word.charCodeAt(0);
+  for (let p = from; p + len <= to; p++) {
+    let c = folded.charCodeAt(p);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== first) continue;
+    let k = 1;
+    for (; k < len; k++) {
+      let d = folded.charCodeAt(p + k);
+      if (d >= 65 && d <= 90) d += 32;
+      if (d !== word.charCodeAt(k)) break;
+    }
+    if (k === len) return true;
+  }
+  return false;
 }
 
 /** True when a context word for `type` occurs within the window around [start, end). */
 export function hasContext(folded: string, type: EntityType, start: number, end: number): boolean {
   const words = WORDS[type];
   if (!words) return false;
-  const before = lower(folded.slice(Math.max(0, start - CONTEXT_BEFORE), start));
-  const after = lower(folded.slice(end, Math.min(folded.length, end + CONTEXT_AFTER)));
-  for (const word of words) if (before.includes(word) || after.includes(word)) return true;
+  const from = Math.max(0, start - CONTEXT_BEFORE);
+  const to = Math.min(folded.length, end + CONTEXT_AFTER);
+  for (const word of words) if (occursIn(folded, word, from, start) || occursIn(folded, word, end, to)) return true;
   return false;
 }
 
@@ -54,8 +67,8 @@ const AMOUNT_AFTER = /^(?:元|块|万|%|分钟|秒|ms|kb|mb|gb)/i;
 
 /** True when a negative word occurs within the window BEFORE `start` (digit traps). */
 export function hasNegativeContext(folded: string, start: number, end: number): boolean {
-  const before = lower(folded.slice(Math.max(0, start - CONTEXT_BEFORE), start));
-  for (const word of NEGATIVE) if (before.includes(word)) return true;
+  const from = Math.max(0, start - CONTEXT_BEFORE);
+  for (const word of NEGATIVE) if (occursIn(folded, word, from, start)) return true;
   // Inside a URL or a key=value pair: ids, not contact data.
   const prev = folded[start - 1];
   if (prev === '=' || prev === '/' || prev === '_' || prev === '?' || prev === '&') return true;

@@ -21,11 +21,12 @@ function foldTable(): Uint16Array {
   return t;
 }
 
-const CHUNK = 8192;
-
 /** Folds full-width digits, letters and punctuation, the ideographic space and dash variants. */
 export function foldWidth(text: string): string {
   const t = foldTable();
+  // Text built by concatenation is often a rope; reading it char by char walks the rope every
+  // time. Number() makes the engine flatten it once, in place (its result is unused).
+  void Number(text);
   const n = text.length;
   let i = 0;
   // Fast path: nothing to fold.
@@ -34,13 +35,19 @@ export function foldWidth(text: string): string {
     if (t[c] !== c) break;
   }
   if (i === n) return text;
-  let out = text.slice(0, i);
-  const codes = new Uint16Array(Math.min(CHUNK, n - i));
-  while (i < n) {
-    const len = Math.min(CHUNK, n - i);
-    for (let k = 0; k < len; k++) codes[k] = t[text.charCodeAt(i + k)]!;
-    out += String.fromCharCode.apply(null, (len === codes.length ? codes : codes.subarray(0, len)) as unknown as number[]);
-    i += len;
+  // Copy the unchanged stretches as slices and fold only the characters that need it; join
+  // gives a flat string (concatenation would leave a rope that later reads have to walk).
+  const parts: string[] = [];
+  let last = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    const f = t[c]!;
+    if (f !== c) {
+      if (i > last) parts.push(text.slice(last, i));
+      parts.push(String.fromCharCode(f));
+      last = i + 1;
+    }
   }
-  return out;
+  if (last < n) parts.push(text.slice(last));
+  return parts.join('');
 }

@@ -96,9 +96,14 @@ export function admissibleCandidates(text: string, cp: CompiledPolicy): Candidat
       }
     }
   }
+  let inMarker: Uint8Array | null = null;
+  if (protectedSpans.length) {
+    inMarker = new Uint8Array(text.length + 1);
+    for (const [s, e] of protectedSpans) inMarker.fill(1, s, e);
+  }
   return cands.filter((cand) => {
     if (cand.score < cp.minScores.get(cand.type)!) return false;
-    for (const [s, e] of protectedSpans) if (cand.start < e && cand.end > s) return false;
+    if (inMarker) for (let i = cand.start; i < cand.end; i++) if (inMarker[i]) return false;
     return true;
   });
 }

@@ -13,11 +13,13 @@ export type HmacSha256 = (key: Uint8Array, data: Uint8Array) => Uint8Array;
 
 const TOKEN_DOMAIN = 'wxe2ee redact token v1';
 
-/** Matches every token this module can produce (labels are 1-6 CJK characters, IP or QQ). */
-export const TOKEN_PATTERN = /\[(?:[\u4e00-\u9fff]{1,6}|IP|QQ)#[0-9a-f]{12}\]/g;
+const LABELS = [...new Set(Object.values(ENTITY_LABELS))].sort((a, b) => b.length - a.length).join('|');
+
+/** Matches every token this module can produce, e.g. `[手机号#3f9a0c1b2d4e]`. */
+export const TOKEN_PATTERN = new RegExp(`\\[(?:${LABELS})#[0-9a-f]{${TOKEN_HEX_LENGTH}}\\]`, 'g');
 
 /** Matches every token and every removal marker (`[手机号]`): blanked before recognition so they never act as context. */
-export const MARKER_PATTERN = /\[(?:[\u4e00-\u9fff]{1,6}|IP|QQ)(?:#[0-9a-f]{12})?\]/g;
+export const MARKER_PATTERN = new RegExp(`\\[(?:${LABELS})(?:#[0-9a-f]{${TOKEN_HEX_LENGTH}})?\\]`, 'g');
 
 export function deriveToken(hmac: HmacSha256, key: Uint8Array, type: EntityType, normalized: string): string {
   assertBytes('tokenKey', key, TOKEN_KEY_LENGTH);

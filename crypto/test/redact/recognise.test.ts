@@ -74,6 +74,20 @@ describe('recognisers', () => {
     expect(text.slice(c.start, c.end)).toBe('１３８ １２３４ ５６７８');
   });
 
+  it('folding is one to one, idempotent and leaves CJK sentence marks alone', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'０９Ａｚ＠（）－　‐—・•，：！a1 中'.split('')), maxLength: 60 }), (s) => {
+        const f = foldWidth(s);
+        expect(f.length).toBe(s.length);
+        expect(foldWidth(f)).toBe(f);
+      }),
+    );
+    expect(foldWidth('１３８（０１０）＠ａ，：')).toBe('138(010)@a，：');
+    let rope = '';
+    for (let i = 0; i < 2000; i++) rope += '手机１３８' + i;
+    expect(foldWidth(rope)).toBe(rope.replace(/[１３８]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+  });
+
   it('recognises each type in a typical sentence', () => {
     const cases: [string, string][] = [
       ['卡号6222021234567890128', 'BANK_CARD'],

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy, type RedactionPolicy } from '../../src/redact/policy';
 import { redact, resolveOverlaps } from '../../src/redact/redact';
-import { restore } from '../../src/redact/token';
+import { MARKER_PATTERN, restore } from '../../src/redact/token';
 import type { Candidate } from '../../src/redact/types';
 import { loadCorpus } from './evaluate';
 
@@ -81,6 +81,24 @@ describe('actions', () => {
   it('rejects a non-string text and a bad policy', () => {
     expect(() => redact(1 as unknown as string, P)).toThrow(TypeError);
     expect(() => redact('x', { ...P, actions: { CN_ID: 'allow' } })).toThrow(/never be allowed/);
+  });
+});
+
+describe('markers', () => {
+  it('only our own labels are markers: user text in brackets is ordinary text', () => {
+    const re = new RegExp(MARKER_PATTERN.source);
+    expect(re.test('[手机号]')).toBe(true);
+    expect(re.test('[身份证#0123456789ab]')).toBe(true);
+    expect(re.test('[图片]')).toBe(false);
+    expect(re.test('[抱拳]')).toBe(false);
+    expect(re.test('[手机号#0123]')).toBe(false);
+  });
+
+  it('a marker is never read as a context word for the next value', () => {
+    // 台湾通行证 is a context word for the bare 8-digit permit; inside a removal marker it must not count.
+    const out = redact('台胞证L03609469员工编号 20240315', { ...P, defaultAction: 'remove' }).text;
+    expect(out).toBe('台胞证[台湾通行证]员工编号 20240315');
+    expect(redact(out, { ...P, defaultAction: 'remove' }).text).toBe(out);
   });
 });
 

@@ -276,4 +276,4 @@ async function main(): Promise<void> {
   if (stale) process.exit(1);
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) await main();
+if (process.argv[1] && /corpus-gen[\\/]generate\.ts$/.test(process.argv[1]) && import.meta.url.endsWith('/corpus-gen/generate.ts')) await main();
