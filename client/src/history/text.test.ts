@@ -43,3 +43,12 @@ describe('indexTerms and parseQuery', () => {
     expect(parseQuery('！？ 😀').cjk.length + parseQuery('！？ 😀').words.length).toBe(0);
   });
 });
+
+describe('history UTF-8 codec', () => {
+  it('decodes strictly: invalid bytes give null, a real U+FFFD survives', async () => {
+    const { decodeUtf8, encodeUtf8 } = await import('./utf8');
+    expect(decodeUtf8(encodeUtf8('医院 ok 😀'))).toBe('医院 ok 😀');
+    expect(decodeUtf8(encodeUtf8('a\uFFFDb'))).toBe('a\uFFFDb');
+    for (const bad of [[0xff], [0xe5, 0x8c], [0xc0, 0x80], [0xed, 0xa0, 0x80]]) expect(decodeUtf8(new Uint8Array(bad))).toBeNull();
+  });
+});

@@ -12,15 +12,24 @@ function platformCodec(): Codec | null {
   if (typeof g.TextEncoder !== 'function' || typeof g.TextDecoder !== 'function') return null;
   const enc = new g.TextEncoder();
   const dec = new g.TextDecoder('utf-8', { fatal: true });
+  const strict = (bytes: Uint8Array): string | null => {
+    try {
+      return dec.decode(bytes);
+    } catch {
+      return null;
+    }
+  };
+  // Node's Buffer decodes about 3x faster than a fatal TextDecoder; it substitutes U+FFFD
+  // for bad input, so any U+FFFD sends the bytes through the strict decoder to decide.
+  const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: 'utf8'): string } } }).Buffer;
   return {
     encode: (text) => enc.encode(text),
-    decode: (bytes) => {
-      try {
-        return dec.decode(bytes);
-      } catch {
-        return null;
-      }
-    },
+    decode: NodeBuffer
+      ? (bytes) => {
+          const text = NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+          return text.includes('\uFFFD') ? strict(bytes) : text;
+        }
+      : strict,
   };
 }
 
