@@ -247,7 +247,7 @@ export class RelayCore {
         entry,
         (stored) => {
           try {
-            const f = this.enforcer.append(stored.publicState, entry, envelopes);
+            const f = this.enforcer.append(stored.publicState, entry, envelopes, g.view);
             view = f.view;
             envs = f.stored.envelopes;
             return f.stored;

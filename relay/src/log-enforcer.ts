@@ -4,7 +4,7 @@
 // entry on the stored state (signature, authorisation, chain, envelopes), and turns the
 // public state into the routing facts the relay needs (who is served, the epoch, who may
 // send, invite or approve). It learns no group name and no secret.
-import { bytesToHex } from '../../crypto/src/bytes';
+import { bytesToHex, equalBytes } from '../../crypto/src/bytes';
 import { E2eeError } from '../../crypto/src/errors';
 import {
   canInvite,
@@ -50,8 +50,11 @@ export interface LogEnforcer {
   groupIdOf(entry: Uint8Array): Uint8Array;
   /** Folds a create entry. Throws E2eeError with the fold's code to reject. */
   genesis(entry: Uint8Array, envelopes: Uint8Array[]): Folded;
-  /** Folds an entry on the stored state. Throws E2eeError with the fold's code to reject. */
-  append(state: Uint8Array, entry: Uint8Array, envelopes: Uint8Array[]): Folded;
+  /**
+   * Folds an entry on the stored state. Throws E2eeError with the fold's code to reject.
+   * `cached` is the view of the same state when the caller has it (skips decoding it).
+   */
+  append(state: Uint8Array, entry: Uint8Array, envelopes: Uint8Array[], cached?: GroupView): Folded;
   /** The view of a stored state (decoded and checked). */
   view(state: Uint8Array): GroupView;
 }
@@ -62,10 +65,12 @@ function hexOf(b: Uint8Array): string {
 
 class PublicView implements GroupView {
   readonly served: ReadonlySet<string>;
+  /** The encoded state this view was built from (identity check for reuse). */
+  encoded: Uint8Array | null = null;
   private readonly byHex: Map<string, Uint8Array>;
   private readonly index: Map<string, number>;
 
-  constructor(private readonly state: PublicGroupState) {
+  constructor(readonly state: PublicGroupState) {
     const served = new Set<string>();
     this.byHex = new Map();
     this.index = new Map();
@@ -112,9 +117,11 @@ class PublicView implements GroupView {
   }
 }
 
-function stored(p: Primitives, state: PublicGroupState, envelopes: Uint8Array[]): FoldedAppend {
+function stored(p: Primitives, state: PublicGroupState, view: PublicView, envelopes: Uint8Array[]): FoldedAppend {
+  const publicState = encodePublicGroupState(state);
+  view.encoded = publicState;
   return {
-    publicState: encodePublicGroupState(state),
+    publicState,
     head: state.headHash,
     epoch: state.epoch,
     dissolved: state.dissolved,
@@ -132,15 +139,22 @@ export function createLogEnforcer(p: Primitives): LogEnforcer {
         throw new E2eeError('E2E_ERR_ENVELOPE_MISMATCH', 'a create entry carries no envelopes', 'genesis');
       }
       const state = foldPublicGenesis(p, entry);
-      return { view: new PublicView(state), stored: stored(p, state, envelopes) };
+      const view = new PublicView(state);
+      return { view, stored: stored(p, state, view, envelopes) };
     },
-    append(stateBytes, entry, envelopes) {
-      const before = decodePublicGroupState(p, stateBytes);
+    append(stateBytes, entry, envelopes, cached) {
+      const before =
+        cached instanceof PublicView && cached.encoded !== null && equalBytes(cached.encoded, stateBytes)
+          ? cached.state
+          : decodePublicGroupState(p, stateBytes);
       const state = foldPublicEntry(p, before, entry, envelopes);
-      return { view: new PublicView(state), stored: stored(p, state, envelopes) };
+      const view = new PublicView(state);
+      return { view, stored: stored(p, state, view, envelopes) };
     },
     view(stateBytes) {
-      return new PublicView(decodePublicGroupState(p, stateBytes));
+      const view = new PublicView(decodePublicGroupState(p, stateBytes));
+      view.encoded = stateBytes;
+      return view;
     },
   };
 }
