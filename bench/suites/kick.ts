@@ -41,7 +41,7 @@ import {
   SignedPreKeyRecord,
   SignedPreKeyStore,
 } from '@signalapp/libsignal-client';
-import { equalBytes } from '../../crypto/src/bytes';
+import { bytesToHex, equalBytes } from '../../crypto/src/bytes';
 import { generateIdentity, type DeviceIdentity } from '../../crypto/src/identity/identity';
 import { createPrekeyStore, prekeyBundleOf, type PrekeyStore } from '../../crypto/src/identity/prekeys';
 import { commitAdd, commitRemove, createGroup, type PrekeyLookup } from '../../crypto/src/log/commit';
@@ -84,10 +84,9 @@ function fixture(p: Primitives): Fixture {
   const observer = members[7]!;
   const welcome = add.envelopes.find((e) => equalBytes(decodeEnvelopeRecipient(e), observer.identity.memberId))!;
   const joined = joinFromWelcome(p, observer.identity.memberId, observer.prekeys, add.entry, welcome);
-  const lookup: PrekeyLookup = (id) => {
-    const m = members.find((x) => equalBytes(x.identity.memberId, id));
-    return m && { prekeyKind: 'signed', prekeyId: m.prekeys.signed.id, prekey: m.prekeys.signed.publicKey };
-  };
+  // The committer's cache of verified signed prekeys, by member ID (a client keeps one).
+  const byId = new Map(members.map((m) => [bytesToHex(m.identity.memberId), { prekeyKind: 'signed' as const, prekeyId: m.prekeys.signed.id, prekey: m.prekeys.signed.publicKey }]));
+  const lookup: PrekeyLookup = (id) => byId.get(bytesToHex(id));
   return { owner, ownerState: add.state, members, observer, observerState: joined.state, victim: members[3]!.identity.memberId, lookup };
 }
 
@@ -251,6 +250,14 @@ async function libsignalSample(samples: number): Promise<{ perSend: number; crea
     perSend.push(performance.now() - t);
   }
   return { perSend: median(perSend), create: median(creates) };
+}
+
+/** Our kick-commit and kick-process on the node backend (for other suites' ratio lines). */
+export async function measureOursOnNode(rounds: number): Promise<{ commit: number; process: number } | null> {
+  const raw = await loadBackends();
+  if (!raw.some((b) => b.name === 'node')) return null;
+  const p = primitivesFor('node', nodeRandom);
+  return ours(p, fixture(p), rounds);
 }
 
 export async function run(args: string[]): Promise<void> {
