@@ -1,4 +1,4 @@
-// npm run bench:relay [-- --quick] [-- --only=fanout,latency,ingest,idle-conn,kick-propagation]
+// npm run bench:relay [-- --quick] [-- --only=fanout,latency,ingest,idle-conn,kick-propagation] [-- --idle-connections=N]
 //
 // The relay (a child process on 127.0.0.1, temp data directory) against a bare `ws` server
 // speaking the same frames (bench/relay/bare-ws-server.ts), driven by the same load
@@ -227,7 +227,8 @@ export async function run(args: string[]): Promise<void> {
   }
 
   if (want('idle-conn')) {
-    const connections = quick ? 1000 : 10_000;
+    const override = args.find((a) => a.startsWith('--idle-connections='));
+    const connections = override ? Math.min(15_000, Number(override.slice(19))) : quick ? 1000 : 10_000;
     const perConn: Record<string, number> = {};
     for (const impl of ['bare-ws', 'ours'] as const) {
       const server = impl === 'ours' ? await startOurs('NORMAL') : await startBare();
