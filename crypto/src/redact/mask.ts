@@ -93,8 +93,10 @@ export function maskValue(type: EntityType, value: string): string {
       return value.slice(0, colon) + value.slice(colon).replace(/[0-9A-Fa-f\uFF10-\uFF19\uFF21-\uFF26\uFF41-\uFF46]/g, '*');
     }
     case 'PLATE': {
+      // Province, the issuing-office letter and the last character stay visible.
       const chars = Array.from(value);
-      return chars.map((ch, i) => (i < 2 || i === chars.length - 1 || !isAlnum(ch) ? ch : '*')).join('');
+      const letter = chars.findIndex((ch, i) => i > 0 && isAlnum(ch));
+      return chars.map((ch, i) => (i === 0 || i === letter || i === chars.length - 1 || !isAlnum(ch) ? ch : '*')).join('');
     }
     case 'QQ':
     case 'WECHAT_ID':

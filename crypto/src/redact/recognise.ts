@@ -158,6 +158,14 @@ function flushChunk(folded: string, chunk: Group[], c: Collector, options: Recog
   const k = chunk.length - 1;
   // Nothing shorter than 7 digits is ever reported: skip short runs without building strings.
   if (digitCount(chunk, 0, k) < 7) return;
+  // (021)64041234-8001: a bracketed area code, the number, and an extension group.
+  const g0 = chunk[0]!;
+  if (folded[g0.start - 1] === ')' && k >= 1 && !g0.x && (groupLength(g0) === 7 || groupLength(g0) === 8)) {
+    const ext = chunk[1]!;
+    if (folded[g0.end] === '-' && groupLength(ext) <= 5 && !ext.x) {
+      parenLandline(folded, folded.slice(g0.start, g0.end), g0.start, ext.end, c, folded.slice(ext.start, ext.end));
+    }
+  }
   for (let i = 0; i <= k; i++) {
     for (let j = i; j <= k; j++) {
       const n = digitCount(chunk, i, j);
@@ -308,7 +316,7 @@ function mobile(folded: string, digits: string, sizes: number[], start: number, 
 const PAREN_AREA_RE = /\((0[0-9]{2,3})\)$/;
 
 /** (010)62345678 and (0755) 1234567: the area code in brackets right before the number. */
-function parenLandline(folded: string, local: string, start: number, end: number, c: Collector): void {
+function parenLandline(folded: string, local: string, start: number, end: number, c: Collector, ext = ''): void {
   const m = PAREN_AREA_RE.exec(folded.slice(Math.max(0, start - 6), start));
   if (!m) return;
   const area = m[1]!;
@@ -317,10 +325,10 @@ function parenLandline(folded: string, local: string, start: number, end: number
   const from = start - m[0].length;
   if (/[0-9A-Za-z]/.test(folded[from - 1] ?? '')) return;
   const ctx = hasContext(folded, 'CN_LANDLINE', from, end);
-  let score = 0.8;
+  let score = ext ? 0.85 : 0.8;
   if (ctx) score += 0.15;
   else if (hasNegativeContext(folded, from, end)) score -= 0.4;
-  c.add('CN_LANDLINE', from, end, score, ['area-code'], ctx, area + local);
+  c.add('CN_LANDLINE', from, end, score, ext ? ['area-code', 'extension'] : ['area-code'], ctx, area + local + ext);
 }
 
 const EXT_RE = /(?:转|ext\.?|分机)([0-9]{1,5})/iy;
@@ -530,7 +538,7 @@ function validIpv6(text: string): boolean {
 
 // --- licence plates (GA 36-2018) ----------------------------------------------------------
 
-const PLATE_RE = /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Za-hj-np-z][· ]?[0-9A-HJ-NP-Za-hj-np-z]{4,6}[挂学警港澳领]?/g;
+const PLATE_RE = /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][· ]?[A-HJ-NP-Za-hj-np-z][· ]?[0-9A-HJ-NP-Za-hj-np-z]{4,6}[挂学警港澳领]?/g;
 const NEW_ENERGY_RE = /^(?:[DFABCEGHJK][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DFABCEGHJK])$/;
 
 function scanPlates(folded: string, c: Collector): void {
