@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes } from '../../src/bytes';
 import { BAD_SIGNATURE, isE2eeError } from '../../src/errors';
-import { KDF } from '../../src/labels';
-import { deriveSecret, expandWithLabel } from '../../src/kdf';
+import { KDF, SIG } from '../../src/labels';
+import { deriveSecret, expandWithLabel, verifyWithLabel } from '../../src/kdf';
 import {
   MAX_FORWARD_JUMP,
   MAX_PREVIOUS_EPOCHS,
@@ -97,6 +97,16 @@ describe('group messages', () => {
       cs = rc.nextState;
     });
     expectCode(() => decryptGroupMessage(p, a.receiverState, msgs[0]!), OWN_MESSAGE);
+  });
+
+  it('the signature is the labelled signature of the spec over header || transcriptHash || memberId || sealed', () => {
+    const { input, a } = setup();
+    const { bytes } = send(a.senderState, alice, text('spec'));
+    const header = bytes.subarray(0, 27);
+    const sealed = bytes.subarray(27, bytes.length - 64);
+    const signed = concatBytes(header, input.transcriptHash, alice.memberId, sealed);
+    expect(verifyWithLabel(p, alice.identityKey, SIG.GROUP_MESSAGE, signed, bytes.subarray(bytes.length - 64))).toBe(true);
+    expect(verifyWithLabel(p, alice.identityKey, SIG.RELAY_AUTH, signed, bytes.subarray(bytes.length - 64))).toBe(false);
   });
 
   it('overhead before padding is at most 110 bytes (measured: 107)', () => {
