@@ -22,7 +22,7 @@ import {
 import { hasContext, hasNegativeContext } from './context';
 import { foldWidth } from './fold';
 import { KEYWORD_GAP, MAX_ADDRESS_LENGTH, MAX_ENTITY_LENGTH } from './limits';
-import type { Candidate, EntityType } from './types';
+import { ENTITY_TYPES, type Candidate, type EntityType } from './types';
 
 export interface RecogniseOptions {
   /** Birth dates after this YYYYMMDD are not real (the policy's reference date). */
@@ -65,7 +65,7 @@ export function findCandidates(input: string, options: RecogniseOptions): Candid
   if (folded.indexOf(':') >= 0) scanIpv6(folded, c);
   scanPlates(folded, c);
   scanKeywords(folded, c);
-  c.out.sort((a, b) => a.start - b.start || a.end - b.end || a.type.localeCompare(b.type));
+  c.out.sort((a, b) => a.start - b.start || a.end - b.end || ENTITY_TYPES.indexOf(a.type) - ENTITY_TYPES.indexOf(b.type) || b.score - a.score);
   return c.out;
 }
 

@@ -110,6 +110,33 @@ describe('overlap resolution', () => {
     expect(resolveOverlaps([cand('CN_MOBILE', 0, 18, 0.9), cand('BANK_CARD', 0, 18, 0.9), cand('CN_ID', 0, 18, 0.9)], 20).map((c) => c.type)).toEqual(['CN_ID']);
     expect(resolveOverlaps([cand('CN_MOBILE', 0, 18, 0.9), cand('BANK_CARD', 0, 18, 0.9)], 20).map((c) => c.type)).toEqual(['BANK_CARD']);
   });
+
+  it('property: winners are disjoint, order-independent, and every loser overlaps a winner ranked at least as high', () => {
+    const types = ['CN_ID', 'BANK_CARD', 'CN_MOBILE', 'EMAIL'] as const;
+    const arb = fc.array(
+      fc.record({ type: fc.constantFrom(...types), start: fc.nat(40), len: fc.integer({ min: 1, max: 12 }), score: fc.integer({ min: 0, max: 10 }) }),
+      { maxLength: 25 },
+    );
+    const rank = (c: Candidate): number[] => [-c.score, -(c.end - c.start), types.indexOf(c.type as (typeof types)[number]), c.start];
+    const atLeast = (a: number[], b: number[]): boolean => {
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+      return true;
+    };
+    fc.assert(
+      fc.property(arb, fc.nat(), (raw, rot) => {
+        const cands = raw.map((r) => cand(r.type, r.start, r.start + r.len, r.score / 10));
+        const winners = resolveOverlaps(cands, 60);
+        const shuffled = cands.length ? [...cands.slice(rot % cands.length), ...cands.slice(0, rot % cands.length)] : [];
+        expect(resolveOverlaps(shuffled, 60)).toEqual(winners);
+        for (let i = 1; i < winners.length; i++) expect(winners[i]!.start).toBeGreaterThanOrEqual(winners[i - 1]!.end);
+        for (const c of cands) {
+          if (winners.includes(c)) continue;
+          expect(winners.some((w) => w.start < c.end && c.start < w.end && atLeast(rank(w), rank(c)))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 const samples = [...loadCorpus('generated.jsonl').slice(0, 300), ...loadCorpus('handwritten.jsonl'), ...loadCorpus('hard-negatives.jsonl').slice(0, 200)];
