@@ -7,7 +7,6 @@ import {
   decodeJoinRequestList,
   decodeLogAppendResponse,
   decodeMessagePage,
-  decodePrekeyClaimResponse,
   decodeU64Body,
   encodeAuthChallengeRequest,
   encodeAuthSessionRequest,
@@ -15,6 +14,8 @@ import {
   encodeLogAppendRequest,
   encodePrekeyUpload,
 } from '../../crypto/src/wire/http-bodies';
+import { createPrekeyStore, prekeyBundleOf } from '../../crypto/src/identity/prekeys';
+import { signPrekey, verifyPrekeyBundle } from '../../crypto/src/wire/identity';
 import { signRelayAuthChallenge } from '../../crypto/src/wire/relay-auth';
 import { appFixture, type AppFixture } from '../test/helpers/app';
 import { buildAdd, buildCreate, buildEntry, buildRemove, fakeGroupMessage, makeDevice, type Device } from '../test/helpers/log';
@@ -82,7 +83,7 @@ describe('auth', () => {
   it('tokens expire; missing and malformed tokens are refused', async () => {
     fx = await appFixture({ tokenTtlSeconds: 60 });
     const t = await fx.login(makeDevice(fx.p));
-    const body = encodePrekeyUpload({ signedPrekey: new Uint8Array(10), oneTimePrekeys: [] });
+    const body = encodePrekeyUpload({ signedPrekey: new Uint8Array(0), oneTimePrekeys: [] });
     expect((await fx.req('PUT', '/v1/prekeys', body, t)).status).toBe(204);
     expect((await fx.req('PUT', '/v1/prekeys', body)).json?.error).toBe('E2E_ERR_RELAY_UNAUTHENTICATED');
     expect((await fx.req('PUT', '/v1/prekeys', body, undefined, { authorization: 'Bearer xyz' })).status).toBe(401);
@@ -94,23 +95,43 @@ describe('auth', () => {
 });
 
 describe('prekeys', () => {
-  it('hands each one-time prekey out once, then only the signed prekey; claims are rate limited', async () => {
+  it('hands each one-time prekey out once inside a bundle the claimer can verify; claims are rate limited', async () => {
     fx = await appFixture({ claimRatePerMinute: 3 });
     const bob = makeDevice(fx.p);
     const bt = await fx.login(bob);
     const at = await fx.login(makeDevice(fx.p));
-    const signed = fx.p.randomBytes(100);
-    const oneTime = [1, 2].map((id) => ({ id, key: fx.p.randomBytes(32) }));
-    expect((await fx.req('PUT', '/v1/prekeys', encodePrekeyUpload({ signedPrekey: signed, oneTimePrekeys: oneTime }), bt)).status).toBe(204);
+    const store = createPrekeyStore(fx.p, fx.clock.now, 2);
+    const oneTimePrekeys = store.oneTime.map((k) => {
+      const sig = signPrekey(fx.p, bob.seed, 'one-time', k.id, k.publicKey);
+      return { id: k.id, key: new Uint8Array([...sig.publicKey, ...sig.signature]) };
+    });
+    const up = encodePrekeyUpload({ signedPrekey: prekeyBundleOf(fx.p, bob.seed, store), oneTimePrekeys });
+    expect((await fx.req('PUT', '/v1/prekeys', up, bt)).status).toBe(204);
     const path = `/v1/members/${bytesToHex(bob.memberId)}/prekey-claim`;
     const got = [];
-    for (let i = 0; i < 3; i++) got.push(decodePrekeyClaimResponse((await fx.req('POST', path, undefined, at)).bytes));
-    expect(got.map((g) => g.oneTimePrekey?.id ?? null)).toEqual([1, 2, null]);
-    expect(got.every((g) => equalBytes(g.signedPrekey, signed) && equalBytes(g.identityKey, bob.identityKey))).toBe(true);
+    for (let i = 0; i < 3; i++) got.push(verifyPrekeyBundle(fx.p, (await fx.req('POST', path, undefined, at)).bytes));
+    expect(got.map((g) => g.oneTimePrekey?.id ?? null)).toEqual([...store.oneTime.map((k) => k.id), null]);
+    expect(got.every((g) => equalBytes(g.identityKey, bob.identityKey) && equalBytes(g.signedPrekey.publicKey, store.signed.publicKey))).toBe(true);
     const limited = await fx.req('POST', path, undefined, at);
     expect(limited.status).toBe(429);
     expect(limited.json?.error).toBe('E2E_ERR_RELAY_RATE_LIMITED');
     expect((await fx.req('POST', `/v1/members/${'ab'.repeat(32)}/prekey-claim`, undefined, bt)).status).toBe(404);
+  });
+
+  it("refuses prekeys the device did not sign: another device's bundle, a bad one-time signature, junk", async () => {
+    fx = await appFixture();
+    const bob = makeDevice(fx.p);
+    const eve = makeDevice(fx.p);
+    const et = await fx.login(eve);
+    const store = createPrekeyStore(fx.p, fx.clock.now, 1);
+    const bobs = encodePrekeyUpload({ signedPrekey: prekeyBundleOf(fx.p, bob.seed, store), oneTimePrekeys: [] });
+    expect((await fx.req('PUT', '/v1/prekeys', bobs, et)).json?.error).toBe('E2E_ERR_RELAY_FORBIDDEN');
+    const k = store.oneTime[0]!;
+    const forged = signPrekey(fx.p, bob.seed, 'one-time', k.id, k.publicKey);
+    const bad = encodePrekeyUpload({ signedPrekey: new Uint8Array(0), oneTimePrekeys: [{ id: k.id, key: new Uint8Array([...forged.publicKey, ...forged.signature]) }] });
+    expect((await fx.req('PUT', '/v1/prekeys', bad, et)).status).toBe(400);
+    const junk = encodePrekeyUpload({ signedPrekey: new Uint8Array(50), oneTimePrekeys: [] });
+    expect((await fx.req('PUT', '/v1/prekeys', junk, et)).json?.error).toBe('E2E_ERR_RELAY_MALFORMED');
   });
 });
 

@@ -6,7 +6,9 @@ import { Hono, type Context } from 'hono';
 import { createWriteStream, createReadStream, statSync, renameSync, rmSync, fsyncSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { bytesToHex, hexToBytes, utf8Encode } from '../../crypto/src/bytes';
+import { bytesToHex, equalBytes, hexToBytes, utf8Encode } from '../../crypto/src/bytes';
+import { verifyWithLabel } from '../../crypto/src/kdf';
+import { SIG } from '../../crypto/src/labels';
 import { isE2eeError } from '../../crypto/src/errors';
 import {
   BLOB_ID_BYTES,
@@ -22,11 +24,11 @@ import {
   encodeLogAppendResponse,
   encodeLogPage,
   encodeMessagePage,
-  encodePrekeyClaimResponse,
   encodeU64Body,
   INVITE_ID_BYTES,
   MAX_PAGE_ITEMS,
 } from '../../crypto/src/wire/http-bodies';
+import { decodePrekeyBundle, encodePrekeyBundle, prekeySignedData, verifyPrekeyBundle } from '../../crypto/src/wire/identity';
 import { encodeRelayAuthChallenge, verifyRelayAuthAnswer } from '../../crypto/src/wire/relay-auth';
 import { MAX_GROUP_ID_BYTES } from '../../crypto/src/wire/relay-frames';
 import type { Primitives } from '../../crypto/src/primitives/types';
@@ -179,6 +181,27 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
   app.put('/v1/prekeys', auth, async (c) => {
     const s = c.get('session');
     const up = decodePrekeyUpload(await readBody(c, cfg.maxBodyBytes));
+    const identityKey = await core.store.identityKey(s.deviceRef);
+    if (!identityKey) throw new RelayError('UNAUTHENTICATED', 401, 'unknown device');
+    // Every prekey must be signed by the uploading device: the relay stores nothing it could not hand out.
+    if (up.signedPrekey.length > 0) {
+      let bundle;
+      try {
+        bundle = verifyPrekeyBundle(p, up.signedPrekey);
+      } catch {
+        throw new RelayError('MALFORMED', 400, 'signed prekey bundle does not decode or verify');
+      }
+      if (!equalBytes(bundle.identityKey, identityKey) || bundle.oneTimePrekey) {
+        throw new RelayError('FORBIDDEN', 403, 'the bundle must be your own, without a one-time prekey');
+      }
+    }
+    for (const k of up.oneTimePrekeys) {
+      if (k.key.length !== 96) throw new RelayError('MALFORMED', 400, 'one-time prekey must be publicKey[32] || signature[64]');
+      const data = prekeySignedData(identityKey, k.id, k.key.subarray(0, 32));
+      if (!verifyWithLabel(p, identityKey, SIG.ONE_TIME_PREKEY, data, k.key.subarray(32))) {
+        throw new RelayError('MALFORMED', 400, 'one-time prekey signature does not verify');
+      }
+    }
     await core.store.putPrekeys(s.deviceRef, up.signedPrekey.length ? up.signedPrekey : null, up.oneTimePrekeys, core.now());
     return c.body(null, 204);
   });
@@ -189,7 +212,9 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
     const target = hexParam(c, 'memberId', 32, 32);
     const r = await core.store.claimPrekey(target);
     if (!r || !r.signedPrekey) throw new RelayError('NOT_FOUND', 404, 'no prekeys published for this member');
-    return binary(c, encodePrekeyClaimResponse({ identityKey: r.identityKey, signedPrekey: r.signedPrekey, oneTimePrekey: r.oneTime }));
+    const stored = decodePrekeyBundle(r.signedPrekey);
+    const oneTimePrekey = r.oneTime ? { id: r.oneTime.id, publicKey: r.oneTime.key.subarray(0, 32), signature: r.oneTime.key.subarray(32) } : null;
+    return binary(c, encodePrekeyBundle({ ...stored, oneTimePrekey }));
   });
 
   // --- groups and the log ------------------------------------------------------------

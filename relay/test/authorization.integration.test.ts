@@ -95,7 +95,7 @@ const MEMBERS_ONLY = (memberStatus: number, memberError?: string): Partial<Recor
 });
 
 const ROUTES: Route[] = [
-  { name: 'PUT /v1/prekeys', method: 'PUT', path: () => '/v1/prekeys', body: () => encodePrekeyUpload({ signedPrekey: new Uint8Array(8), oneTimePrekeys: [] }), expect: { ...AUTH_ONLY, outsider: [204] } },
+  { name: 'PUT /v1/prekeys', method: 'PUT', path: () => '/v1/prekeys', body: () => encodePrekeyUpload({ signedPrekey: new Uint8Array(0), oneTimePrekeys: [] }), expect: { ...AUTH_ONLY, outsider: [204] } },
   { name: 'POST prekey-claim', method: 'POST', path: () => `/v1/members/${bytesToHex(owner.memberId)}/prekey-claim`, expect: { ...AUTH_ONLY, outsider: [404, 'E2E_ERR_RELAY_NOT_FOUND'] } },
   {
     name: 'POST /v1/groups (create)',

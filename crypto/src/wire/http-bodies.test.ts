@@ -29,12 +29,6 @@ const CASES: [string, fc.Arbitrary<unknown>, (x: never) => Uint8Array, (b: Uint8
     H.encodePrekeyUpload,
     H.decodePrekeyUpload,
   ],
-  [
-    'PrekeyClaimResponse',
-    fc.record({ identityKey: b(32), signedPrekey: fc.uint8Array({ maxLength: 200 }), oneTimePrekey: fc.option(fc.record({ id: fc.integer({ min: 0, max: 0xffffffff }), key: some(40) }), { nil: null }) }),
-    H.encodePrekeyClaimResponse,
-    H.decodePrekeyClaimResponse,
-  ],
   ['LogAppendRequest', fc.record({ expectedHead: b(32), entry: some(300), envelopes: fc.array(some(100), { maxLength: 4 }) }), H.encodeLogAppendRequest, H.decodeLogAppendRequest],
   ['LogAppendResponse', fc.record({ index: u64, head: b(32), epoch: u64 }), H.encodeLogAppendResponse, H.decodeLogAppendResponse],
   ['LogPage', fc.record({ items: fc.array(fc.record({ index: u64, entry: some(100), envelope: fc.uint8Array({ maxLength: 50 }) }), { maxLength: 4 }), more: fc.boolean() }), H.encodeLogPage, H.decodeLogPage],

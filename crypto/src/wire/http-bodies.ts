@@ -36,16 +36,17 @@ export interface AuthSessionResponse {
   expiresAt: number;
 }
 export interface PrekeyUpload {
-  /** The signed prekey bundle (format of crypto/src/wire/identity.ts); empty keeps the stored one. */
+  /**
+   * A prekey bundle (crypto/src/wire/identity.ts) of the uploading device with its signed
+   * prekey and no one-time prekey; empty keeps the stored one.
+   */
   signedPrekey: Uint8Array;
+  /** One-time prekeys: `key` = publicKey[32] || signature[64] ("sig one-time prekey"). */
   oneTimePrekeys: { id: number; key: Uint8Array }[];
 }
-export interface PrekeyClaimResponse {
-  identityKey: Uint8Array;
-  signedPrekey: Uint8Array;
-  /** null when the member has no one-time prekey left. */
-  oneTimePrekey: { id: number; key: Uint8Array } | null;
-}
+// A prekey claim answers a prekey bundle (crypto/src/wire/identity.ts) that carries one
+// one-time prekey when any is left: the relay assembles it from what the device uploaded,
+// and every prekey in it is signed by the device, so a relay cannot substitute its own.
 export interface LogAppendRequest {
   /** Head hash the entry builds on (compare-and-swap); all zero for a genesis entry. */
   expectedHead: Uint8Array;
@@ -148,22 +149,6 @@ export function decodePrekeyUpload(bytes: Uint8Array): PrekeyUpload {
   for (let i = 0; i < n; i++) oneTimePrekeys.push({ id: r.u32('id'), key: r.bytes16('key', MAX_ONE_TIME_PREKEY_BYTES, 1) });
   r.end();
   return { signedPrekey, oneTimePrekeys };
-}
-
-export function encodePrekeyClaimResponse(b: PrekeyClaimResponse): Uint8Array {
-  const w = new WireWriter(128 + b.signedPrekey.length).fixed(b.identityKey, 32).bytes16(b.signedPrekey, MAX_SIGNED_PREKEY_BYTES);
-  if (b.oneTimePrekey) w.u8(1).u32(b.oneTimePrekey.id).bytes16(b.oneTimePrekey.key, MAX_ONE_TIME_PREKEY_BYTES);
-  else w.u8(0);
-  return w.finish();
-}
-export function decodePrekeyClaimResponse(bytes: Uint8Array): PrekeyClaimResponse {
-  const r = new WireReader(bytes, 'PrekeyClaimResponse');
-  const identityKey = r.fixed('identityKey', 32);
-  const signedPrekey = r.bytes16('signedPrekey', MAX_SIGNED_PREKEY_BYTES);
-  const has = r.enumU8('hasOneTimePrekey', [0, 1]);
-  const oneTimePrekey = has ? { id: r.u32('id'), key: r.bytes16('key', MAX_ONE_TIME_PREKEY_BYTES, 1) } : null;
-  r.end();
-  return { identityKey, signedPrekey, oneTimePrekey };
 }
 
 export function encodeLogAppendRequest(b: LogAppendRequest): Uint8Array {

@@ -107,6 +107,7 @@ export class SqliteStore implements RelayStore {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       deviceByMember: p('SELECT id FROM devices WHERE member_id = ?').pluck(),
+      identityKey: p('SELECT identity_key FROM devices WHERE id = ?').pluck(),
       insertDevice: p(
         'INSERT INTO devices (member_id, identity_key, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(member_id) DO UPDATE SET identity_key = excluded.identity_key WHERE length(devices.identity_key) = 0',
       ),
@@ -163,6 +164,11 @@ export class SqliteStore implements RelayStore {
 
   async deviceRef(memberId: Uint8Array): Promise<number | null> {
     return (this.s.deviceByMember.get(memberId) as number | undefined) ?? null;
+  }
+
+  async identityKey(deviceRef: number): Promise<Uint8Array | null> {
+    const k = this.s.identityKey.get(deviceRef) as Buffer | undefined;
+    return k && k.length === 32 ? u8(k) : null;
   }
 
   async putPrekeys(deviceRef: number, signedPrekey: Uint8Array | null, oneTime: { id: number; key: Uint8Array }[], now: number): Promise<void> {

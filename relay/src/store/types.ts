@@ -90,6 +90,8 @@ export interface RelayStore {
   /** Registers a device on first login (idempotent); returns its internal reference. */
   upsertDevice(memberId: Uint8Array, identityKey: Uint8Array, now: number): Promise<number>;
   deviceRef(memberId: Uint8Array): Promise<number | null>;
+  /** The device's Ed25519 identity key (null for an unknown or never-logged-in device). */
+  identityKey(deviceRef: number): Promise<Uint8Array | null>;
   putPrekeys(deviceRef: number, signedPrekey: Uint8Array | null, oneTime: { id: number; key: Uint8Array }[], now: number): Promise<void>;
   /** Hands out one one-time prekey at most once (deleted in the same transaction). */
   claimPrekey(memberId: Uint8Array): Promise<{
