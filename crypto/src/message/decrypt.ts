@@ -141,9 +141,10 @@ export function decryptGroupMessage(
   }
   let plaintext: Uint8Array;
   try {
-    plaintext = unpad(padded, OP).slice();
-  } finally {
+    plaintext = unpad(padded, OP); // a view of `padded`: after the plaintext come only the marker and zeros
+  } catch (e) {
     wipe(padded);
+    throw e;
   }
   if (skippedAt < 0) wipe(keyNonce);
 
