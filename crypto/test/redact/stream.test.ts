@@ -1,3 +1,5 @@
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STREAM_HOLD, STREAM_LOOKBACK, MAX_ENTITY_LENGTH } from '../../src/redact/limits';
@@ -40,6 +42,21 @@ describe('streaming redaction', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('tokens: the same output and the same restore map as redact', () => {
+    const key = new Uint8Array(32).fill(9);
+    const opts = { hmacSha256: (k: Uint8Array, d: Uint8Array) => hmac(sha256, k, d), tokenKey: key };
+    const policy = { ...P, defaultAction: 'token' as const };
+    const text = texts.slice(0, 80).join('\n');
+    const whole = redact(text, policy, opts);
+    const s = createRedactionStream(policy, opts);
+    let out = '';
+    for (let i = 0; i < text.length; i += 53) out += s.push(text.slice(i, i + 53));
+    out += s.end();
+    expect(out).toBe(whole.text);
+    expect(s.findings).toEqual(whole.findings);
+    expect(s.restore).toEqual(whole.restore);
   });
 
   it('character by character gives the same result', () => {
