@@ -15,7 +15,7 @@ import { WireReader, WireWriter } from '../wire/codec';
 import { decodeGroupInfo, encodeGroupInfo, type GroupInfo } from '../wire/group-info';
 import { MAX_GROUP_INFO_BYTES } from '../wire/welcome';
 import { decodePublicGroupState, encodePublicGroupState, type PublicGroupState } from '../wire/public-state';
-import { hasPendingRemoval, isMember } from './public-fold';
+import { hasPendingRemoval as publicPendingRemoval, isMember } from './public-fold';
 
 export const MEMBER_STATE_VERSION = 1;
 
@@ -91,10 +91,16 @@ export function epochView(p: Primitives, state: GroupMemberState): EpochView | n
 export function canSendInEpoch(state: GroupMemberState): boolean {
   if (state.removed || !state.epochSecret || state.alarm || state.public.dissolved) return false;
   const me = state.public.members.find((m) => equalBytes(m.memberId, state.self));
-  return !!me && !me.leaveRequested && !hasPendingRemoval(state.public);
+  return !!me && !me.leaveRequested && !publicPendingRemoval(state.public);
 }
 
-export { hasPendingRemoval };
+/**
+ * A leave request is on the log with no removal yet (accepts a member state or a public
+ * state). While true, no client sends; an authorised member commits the removal first.
+ */
+export function hasPendingRemoval(state: GroupMemberState | PublicGroupState): boolean {
+  return publicPendingRemoval('members' in state ? state : state.public);
+}
 
 export function encodeGroupMemberState(state: GroupMemberState): Uint8Array {
   if (state.version !== MEMBER_STATE_VERSION) throw new RangeError(`"version" expected ${MEMBER_STATE_VERSION}`);

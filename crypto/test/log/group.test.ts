@@ -24,6 +24,7 @@ import {
   decodeGroupMemberState,
   encodeGroupMemberState,
   epochView,
+  hasPendingRemoval,
   NO_EPOCH_SECRET,
   type GroupMemberState,
 } from '../../src/log/member-state';
@@ -238,14 +239,20 @@ describe('kick and leave', () => {
     expect(isServed(relay.state, bob.id)).toBe(false);
     syncAll(all, relay);
     // Nobody sends in an epoch with a pending leave.
-    for (const d of all) expect(canSendInEpoch(d.state!)).toBe(false);
+    for (const d of all) {
+      expect(canSendInEpoch(d.state!)).toBe(false);
+      expect(hasPendingRemoval(d.state!)).toBe(true);
+    }
     const bobSecret = bob.state!.epochSecret!;
     const removal = commitLeaveRemoval(p, alice.identity, alice.state!, lookupOf(all));
     commitAndAdopt(relay, alice, removal);
     const remaining = all.filter((d) => d !== bob);
     syncAll(remaining, relay);
     const root = expectConverged(remaining);
-    for (const d of remaining) expect(canSendInEpoch(d.state!)).toBe(true);
+    for (const d of remaining) {
+      expect(canSendInEpoch(d.state!)).toBe(true);
+      expect(hasPendingRemoval(d.state!)).toBe(false);
+    }
     const results = bob.sync(relay);
     expect(results.at(-1)!.removed).toBe(true);
     // The leaver's last secret derives nothing of the new epoch.

@@ -190,3 +190,40 @@ describe('group info and welcome payloads', () => {
     );
   });
 });
+
+describe('decoders of device-local and relay-served structures: random input', () => {
+  it('prekey bundles, prekey stores and member states reject random bytes with E2E_ERR_MALFORMED only', async () => {
+    const { decodeGroupMemberState } = await import('../../src/log/member-state');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (junk) => {
+        for (const decode of [
+          () => decodePrekeyBundle(junk),
+          () => decodePrekeyStore(p, junk),
+          () => decodeGroupMemberState(p, junk),
+        ]) {
+          try {
+            decode();
+          } catch (e) {
+            expect(isE2eeError(e, MALFORMED), String(e)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a prekey bundle that decodes re-encodes to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 100, maxLength: 240 }), fc.boolean(), (junk, one) => {
+        const bytes = Uint8Array.from(junk);
+        bytes[0] = 1;
+        if (bytes.length >= 134) bytes[133] = one ? 1 : 0;
+        try {
+          expect(encodePrekeyBundle(decodePrekeyBundle(bytes))).toEqual(bytes);
+        } catch (e) {
+          expect(isE2eeError(e, MALFORMED)).toBe(true);
+        }
+      }),
+    );
+  });
+});
