@@ -8,7 +8,8 @@
 // signature check. Ours encrypt = encryptGroupMessage + release(nextState) (the state
 // handed to release is the in-memory object; persisting it is the caller's I/O, as
 // libsignal's store is). Each round encrypts N fresh messages and then decrypts them in
-// order (a message decrypts once); rates are the median over rounds.
+// order (a message decrypts once); rates are the median over rounds, interleaved across
+// implementations.
 import {
   groupDecrypt,
   groupEncrypt,
@@ -31,23 +32,20 @@ import { emitFigure, emitRatio, median } from '../schema';
 const BYTES = 1024;
 const PARAMS = { bytes: BYTES };
 
-interface Timing {
-  rounds: number;
-  perRound: number;
-}
-
-interface Rates {
-  encrypt: number;
-  decrypt: number;
-  overhead: number;
-  size: number;
-}
-
 function rate(count: number, ms: number): number {
   return (count * 1000) / ms;
 }
 
-function ours(p: Primitives, timing: Timing): Rates {
+/** One implementation under test: each call encrypts `count` fresh messages, then decrypts them. */
+interface Runner {
+  readonly impl: string;
+  readonly count: number;
+  round(): Promise<{ encrypt: number; decrypt: number }>;
+  readonly overhead: number;
+  readonly size: number;
+}
+
+function ours(p: Primitives, count: number): Runner {
   const seedA = p.randomBytes(32);
   const seedB = p.randomBytes(32);
   const members = [seedA, seedB].map((seed) => {
@@ -70,26 +68,30 @@ function ours(p: Primitives, timing: Timing): Rates {
     sender = prepared.nextState;
     return prepared.release(sender);
   };
-  // Warm up (JIT, key caches), checking the round trip once.
+  // Warm up (JIT, key caches), checking the round trip.
+  let size = 0;
   for (let i = 0; i < 50; i++) {
-    const r = decryptGroupMessage(p, receiver, encOne());
+    const m = encOne();
+    size = m.length;
+    const r = decryptGroupMessage(p, receiver, m);
     receiver = r.nextState;
     if (r.plaintext.length !== BYTES) throw new Error('ours: round trip failed');
   }
-  const enc: number[] = [];
-  const dec: number[] = [];
-  const msgs: Uint8Array[] = new Array(timing.perRound);
-  let size = 0;
-  for (let round = 0; round < timing.rounds; round++) {
-    let t = performance.now();
-    for (let i = 0; i < timing.perRound; i++) msgs[i] = encOne();
-    enc.push(rate(timing.perRound, performance.now() - t));
-    t = performance.now();
-    for (let i = 0; i < timing.perRound; i++) receiver = decryptGroupMessage(p, receiver, msgs[i]!).nextState;
-    dec.push(rate(timing.perRound, performance.now() - t));
-    size = msgs[0]!.length;
-  }
-  return { encrypt: median(enc), decrypt: median(dec), overhead: size - paddedLength(BYTES), size };
+  const msgs: Uint8Array[] = new Array(count);
+  return {
+    impl: `ours-${p.backend}`,
+    count,
+    overhead: size - paddedLength(BYTES),
+    size,
+    async round() {
+      let t = performance.now();
+      for (let i = 0; i < count; i++) msgs[i] = encOne();
+      const encrypt = rate(count, performance.now() - t);
+      t = performance.now();
+      for (let i = 0; i < count; i++) receiver = decryptGroupMessage(p, receiver, msgs[i]!).nextState;
+      return { encrypt, decrypt: rate(count, performance.now() - t) };
+    },
+  };
 }
 
 class MemorySenderKeyStore extends SenderKeyStore {
@@ -105,7 +107,7 @@ class MemorySenderKeyStore extends SenderKeyStore {
   }
 }
 
-async function libsignal(timing: Timing): Promise<Rates> {
+async function libsignal(count: number): Promise<Runner> {
   const alice = ProtocolAddress.new('9d0652a3-dcc3-4d11-975f-74d61598733f', 1);
   const distributionId = 'd1d1d1d1-7000-11eb-b32a-33b8a8a487a6';
   const aliceStore = new MemorySenderKeyStore();
@@ -114,52 +116,72 @@ async function libsignal(timing: Timing): Promise<Rates> {
   await processSenderKeyDistributionMessage(alice, SenderKeyDistributionMessage.deserialize(skdm.serialize()), bobStore);
   const plaintext = new Uint8Array(nodeRandom(BYTES));
   const encOne = async (): Promise<Uint8Array<ArrayBuffer>> => (await groupEncrypt(alice, distributionId, aliceStore, plaintext)).serialize();
+  let size = 0;
   for (let i = 0; i < 50; i++) {
-    const pt = await groupDecrypt(alice, bobStore, await encOne());
+    const m = await encOne();
+    size = m.length;
+    const pt = await groupDecrypt(alice, bobStore, m);
     if (pt.length !== BYTES) throw new Error('libsignal: round trip failed');
   }
-  const enc: number[] = [];
-  const dec: number[] = [];
-  const msgs: Uint8Array<ArrayBuffer>[] = new Array(timing.perRound);
-  let size = 0;
-  for (let round = 0; round < timing.rounds; round++) {
-    let t = performance.now();
-    for (let i = 0; i < timing.perRound; i++) msgs[i] = await encOne();
-    enc.push(rate(timing.perRound, performance.now() - t));
-    t = performance.now();
-    for (let i = 0; i < timing.perRound; i++) await groupDecrypt(alice, bobStore, msgs[i]!);
-    dec.push(rate(timing.perRound, performance.now() - t));
-    size = msgs[0]!.length;
-  }
-  return { encrypt: median(enc), decrypt: median(dec), overhead: size - BYTES, size };
+  const msgs: Uint8Array<ArrayBuffer>[] = new Array(count);
+  return {
+    impl: 'libsignal',
+    count,
+    overhead: size - BYTES,
+    size,
+    async round() {
+      let t = performance.now();
+      for (let i = 0; i < count; i++) msgs[i] = await encOne();
+      const encrypt = rate(count, performance.now() - t);
+      t = performance.now();
+      for (let i = 0; i < count; i++) await groupDecrypt(alice, bobStore, msgs[i]!);
+      return { encrypt, decrypt: rate(count, performance.now() - t) };
+    },
+  };
 }
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const fast: Timing = quick ? { rounds: 3, perRound: 300 } : { rounds: 7, perRound: 3000 };
-  const slow: Timing = quick ? { rounds: 3, perRound: 60 } : { rounds: 5, perRound: 600 };
+  const rounds = quick ? 3 : 9;
+  const fast = quick ? 300 : 3000;
+  const slow = quick ? 60 : 600;
   const raw = await loadBackends();
-  const results: Record<string, Rates> = {};
+  const runners: Runner[] = [];
   for (const name of ['node', 'sodium', 'noble'] as const) {
-    if (!raw.some((b) => b.name === name)) continue;
-    results[`ours-${name}`] = ours(primitivesFor(name, nodeRandom), name === 'noble' ? slow : fast);
+    if (raw.some((b) => b.name === name)) runners.push(ours(primitivesFor(name, nodeRandom), name === 'noble' ? slow : fast));
   }
-  results['libsignal'] = await libsignal(fast);
-  for (const [impl, r] of Object.entries(results)) {
-    emitFigure({ name: 'group-encrypt', impl, unit: 'ops/s', value: r.encrypt, params: PARAMS });
-    emitFigure({ name: 'group-decrypt', impl, unit: 'ops/s', value: r.decrypt, params: PARAMS });
+  runners.push(await libsignal(fast));
+  // Rounds are interleaved across implementations, so a change in machine load hits all
+  // of them alike and the ratios stay meaningful on a noisy machine.
+  const enc = new Map<string, number[]>(runners.map((r) => [r.impl, []]));
+  const dec = new Map<string, number[]>(runners.map((r) => [r.impl, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const r of runners) {
+      const { encrypt, decrypt } = await r.round();
+      enc.get(r.impl)!.push(encrypt);
+      dec.get(r.impl)!.push(decrypt);
+    }
   }
-  const oursAny = Object.entries(results).find(([k]) => k.startsWith('ours-'));
+  const results: Record<string, { encrypt: number; decrypt: number }> = {};
+  for (const r of runners) {
+    const e = median(enc.get(r.impl)!);
+    const d = median(dec.get(r.impl)!);
+    results[r.impl] = { encrypt: e, decrypt: d };
+    emitFigure({ name: 'group-encrypt', impl: r.impl, unit: 'ops/s', value: e, params: PARAMS });
+    emitFigure({ name: 'group-decrypt', impl: r.impl, unit: 'ops/s', value: d, params: PARAMS });
+  }
+  const oursAny = runners.find((r) => r.impl.startsWith('ours-'));
   if (oursAny) {
-    emitFigure({ name: 'message-overhead', impl: 'ours', unit: 'bytes', value: oursAny[1].overhead, params: { ...PARAMS, padding: 'excluded' } });
-    emitFigure({ name: 'message-size', impl: 'ours', unit: 'bytes', value: oursAny[1].size, params: { ...PARAMS, padding: 'Padme, included' } });
+    emitFigure({ name: 'message-overhead', impl: 'ours', unit: 'bytes', value: oursAny.overhead, params: { ...PARAMS, padding: 'excluded' } });
+    emitFigure({ name: 'message-size', impl: 'ours', unit: 'bytes', value: oursAny.size, params: { ...PARAMS, padding: 'Padme, included' } });
   }
-  const ls = results['libsignal']!;
+  const ls = runners.find((r) => r.impl === 'libsignal')!;
   emitFigure({ name: 'message-overhead', impl: 'libsignal', unit: 'bytes', value: ls.overhead, params: { ...PARAMS, padding: 'AES-CBC PKCS#7, included' } });
   emitFigure({ name: 'message-size', impl: 'libsignal', unit: 'bytes', value: ls.size, params: PARAMS });
   const node = results['ours-node'];
+  const lib = results['libsignal']!;
   if (node) {
-    emitRatio('group-encrypt/ours-node', 'group-encrypt/libsignal', node.encrypt / ls.encrypt, PARAMS);
-    emitRatio('group-decrypt/ours-node', 'group-decrypt/libsignal', node.decrypt / ls.decrypt, PARAMS);
+    emitRatio('group-encrypt/ours-node', 'group-encrypt/libsignal', node.encrypt / lib.encrypt, PARAMS);
+    emitRatio('group-decrypt/ours-node', 'group-decrypt/libsignal', node.decrypt / lib.decrypt, PARAMS);
   }
 }
