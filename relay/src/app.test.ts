@@ -18,7 +18,7 @@ import { createPrekeyStore, prekeyBundleOf } from '../../crypto/src/identity/pre
 import { signPrekey, verifyPrekeyBundle } from '../../crypto/src/wire/identity';
 import { signRelayAuthChallenge } from '../../crypto/src/wire/relay-auth';
 import { appFixture, type AppFixture } from '../test/helpers/app';
-import { buildAdd, buildCreate, buildEntry, buildRemove, fakeGroupMessage, makeDevice, type Device } from '../test/helpers/log';
+import { buildAdd, buildCreate, buildEntry, buildRemove, DEFAULT_POLICY, fakeGroupMessage, makeDevice, type Device } from '../test/helpers/log';
 
 let fx: AppFixture;
 afterEach(async () => {
@@ -228,6 +228,22 @@ describe('blobs', () => {
     expect((await fx.req('POST', `/v1/groups/${gid}/blobs`, blob, outsider)).status).toBe(403);
     expect((await fx.req('POST', `/v1/groups/${gid}/blobs`, new Uint8Array(3000), tokens[0])).status).toBe(413);
     expect((await fx.req('GET', `/v1/blobs/${'00'.repeat(16)}`, undefined, tokens[0])).status).toBe(404);
+  });
+
+  it('only members the policy lets send media may upload blobs', async () => {
+    fx = await appFixture();
+    const owner = makeDevice(fx.p);
+    const member = makeDevice(fx.p);
+    const ot = await fx.login(owner);
+    const mt = await fx.login(member);
+    const c = buildCreate(fx.p, owner, { ...DEFAULT_POLICY, maySendMedia: 'admins' });
+    await fx.req('POST', '/v1/groups', encodeLogAppendRequest({ expectedHead: ZERO, entry: c.entry, envelopes: [] }), ot);
+    const add = buildAdd(fx.p, owner, c.state, [member]);
+    const gid = bytesToHex(c.state.groupId);
+    await fx.req('POST', `/v1/groups/${gid}/log`, encodeLogAppendRequest({ expectedHead: c.state.headHash, entry: add.entry, envelopes: add.envelopes }), ot);
+    const denied = await fx.req('POST', `/v1/groups/${gid}/blobs`, fx.p.randomBytes(100), mt);
+    expect(denied.json?.error).toBe('E2E_ERR_RELAY_FORBIDDEN');
+    expect((await fx.req('POST', `/v1/groups/${gid}/blobs`, fx.p.randomBytes(100), ot)).status).toBe(201);
   });
 });
 

@@ -257,7 +257,7 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
   app.post('/v1/groups/:groupId/blobs', auth, async (c) => {
     const s = c.get('session');
     const g = await core.servedGroup(s, hexParam(c, 'groupId', 1, MAX_GROUP_ID_BYTES));
-    if (!g.view.maySend(s.memberHex)) throw new RelayError('FORBIDDEN', 403, 'the policy does not let you send');
+    if (!g.view.maySendMedia(s.memberHex)) throw new RelayError('FORBIDDEN', 403, 'the policy does not let you send files or media');
     const id = core.newTimeOrderedId();
     const size = await writeBlob(c, join(core.blobDir, bytesToHex(id)), cfg.maxBlobBytes);
     await core.store.putBlobMeta(id, g.ref, size, core.now());

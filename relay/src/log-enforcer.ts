@@ -8,6 +8,7 @@ import { bytesToHex, equalBytes } from '../../crypto/src/bytes';
 import { E2eeError } from '../../crypto/src/errors';
 import {
   canInvite,
+  canSendMedia,
   canSendMessage,
   decodeEnvelopeRecipient,
   decodeLogEntry,
@@ -33,6 +34,8 @@ export interface GroupView {
   memberIndex(memberHex: string): number;
   /** May this member post a message now (served, not muted)? */
   maySend(memberHex: string): boolean;
+  /** May this member upload attachments (send files and media) under the policy? */
+  maySendMedia(memberHex: string): boolean;
   /** May this member create invite links? */
   mayInvite(memberHex: string): boolean;
   /** May this member see and act on join requests? */
@@ -103,6 +106,11 @@ class PublicView implements GroupView {
   maySend(memberHex: string): boolean {
     const id = this.byHex.get(memberHex);
     return !!id && canSendMessage(this.state, id);
+  }
+
+  maySendMedia(memberHex: string): boolean {
+    const id = this.byHex.get(memberHex);
+    return !!id && canSendMedia(this.state, id);
   }
 
   mayInvite(memberHex: string): boolean {
