@@ -34,41 +34,60 @@ const NEGATIVE = [
   '商户号', '取件码', '会议号', '会议id', '房间号', 'sim卡', '串号', '¥', '￥',
 ];
 
-/** Whether `word` (lower case) occurs in folded[from, to), ASCII letters compared case-insensitively. No allocation. */
-function occursIn(folded: string, word: string, from: number, to: number): boolean {
-  const len = word.length;
-  const first = word.charCodeAt(0);
-  for (let p = from; p + len <= to; p++) {
+/** Words grouped by their first UTF-16 unit, so a window is read once instead of once per word. */
+type WordIndex = Map<number, string[]>;
+
+function indexWords(words: readonly string[]): WordIndex {
+  const index: WordIndex = new Map();
+  for (const w of words) {
+    const first = w.charCodeAt(0);
+    const list = index.get(first);
+    if (list) list.push(w);
+    else index.set(first, [w]);
+  }
+  return index;
+}
+
+const TYPE_INDEX = new Map<EntityType, WordIndex>(Object.entries(WORDS).map(([t, words]) => [t as EntityType, indexWords(words!)]));
+const NEGATIVE_INDEX = indexWords(NEGATIVE);
+
+/** Whether some word of `index` (lower case) lies wholly inside [from, to); ASCII letters case-insensitive. No allocation. */
+function anyWordIn(folded: string, index: WordIndex, from: number, to: number): boolean {
+  for (let p = from; p < to; p++) {
     let c = folded.charCodeAt(p);
     if (c >= 65 && c <= 90) c += 32;
-    if (c !== first) continue;
-    let k = 1;
-    for (; k < len; k++) {
-      let d = folded.charCodeAt(p + k);
-      if (d >= 65 && d <= 90) d += 32;
-      if (d !== word.charCodeAt(k)) break;
+    const list = index.get(c);
+    if (!list) continue;
+    for (const word of list) {
+      const len = word.length;
+      if (p + len > to) continue;
+      let k = 1;
+      for (; k < len; k++) {
+        let d = folded.charCodeAt(p + k);
+        if (d >= 65 && d <= 90) d += 32;
+        if (d !== word.charCodeAt(k)) break;
+      }
+      if (k === len) return true;
     }
-    if (k === len) return true;
   }
   return false;
 }
 
 /** True when a context word for `type` occurs within the window around [start, end). */
 export function hasContext(folded: string, type: EntityType, start: number, end: number): boolean {
-  const words = WORDS[type];
-  if (!words) return false;
-  const from = Math.max(0, start - CONTEXT_BEFORE);
-  const to = Math.min(folded.length, end + CONTEXT_AFTER);
-  for (const word of words) if (occursIn(folded, word, from, start) || occursIn(folded, word, end, to)) return true;
-  return false;
+  const index = TYPE_INDEX.get(type);
+  if (!index) return false;
+  return (
+    anyWordIn(folded, index, Math.max(0, start - CONTEXT_BEFORE), start) ||
+    anyWordIn(folded, index, end, Math.min(folded.length, end + CONTEXT_AFTER))
+  );
 }
 
 const AMOUNT_AFTER = /^(?:元|块|万|%|分钟|秒|ms|kb|mb|gb)/i;
 
 /** True when a negative word occurs within the window BEFORE `start` (digit traps). */
 export function hasNegativeContext(folded: string, start: number, end: number): boolean {
-  const from = Math.max(0, start - CONTEXT_BEFORE);
-  for (const word of NEGATIVE) if (occursIn(folded, word, from, start)) return true;
+  if (anyWordIn(folded, NEGATIVE_INDEX, Math.max(0, start - CONTEXT_BEFORE), start)) return true;
   // Inside a URL or a key=value pair: ids, not contact data.
   const prev = folded[start - 1];
   if (prev === '=' || prev === '/' || prev === '_' || prev === '?' || prev === '&') return true;

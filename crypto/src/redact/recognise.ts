@@ -63,7 +63,6 @@ export function findCandidates(input: string, options: RecogniseOptions): Candid
   scanWords(folded, c, options);
   scanEmails(folded, c);
   if (folded.indexOf(':') >= 0) scanIpv6(folded, c);
-  scanPlates(folded, c);
   scanKeywords(folded, c);
   c.out.sort((a, b) => a.start - b.start || a.end - b.end || ENTITY_TYPES.indexOf(a.type) - ENTITY_TYPES.indexOf(b.type) || b.score - a.score);
   return c.out;
@@ -100,6 +99,9 @@ function scanWords(folded: string, c: Collector, options: RecogniseOptions): voi
     const len = end - start;
     const lastCode = folded.charCodeAt(end - 1);
     const x = letters === 1 && lastLetter === end - 1 && len > 1 && (lastCode === 88 || lastCode === 120);
+    // A plate: a word starting with a letter right after a CJK character, '·' or a space.
+    const before = folded.charCodeAt(start - 1);
+    if (folded.charCodeAt(start) >= 65 && (before >= 0x4e00 || before === 0xb7 || before === 32)) tryPlate(folded, start, c);
     if (letters > 0 && !x) {
       if (chunk.length) flushChunk(folded, chunk, c, options);
       chunk = [];
@@ -538,27 +540,37 @@ function validIpv6(text: string): boolean {
 
 // --- licence plates (GA 36-2018) ----------------------------------------------------------
 
-const PLATE_RE = /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][· ]?[A-HJ-NP-Za-hj-np-z][· ]?[0-9A-HJ-NP-Za-hj-np-z]{4,6}[挂学警港澳领]?/g;
+const PLATE_PROVINCES = '京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼';
+const PLATE_RE = /[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][· ]?[A-HJ-NP-Za-hj-np-z][· ]?[0-9A-HJ-NP-Za-hj-np-z]{4,6}[挂学警港澳领]?/y;
 const NEW_ENERGY_RE = /^(?:[DFABCEGHJK][A-HJ-NP-Z0-9][0-9]{4}|[0-9]{5}[DFABCEGHJK])$/;
 
-function scanPlates(folded: string, c: Collector): void {
-  PLATE_RE.lastIndex = 0;
-  for (let m = PLATE_RE.exec(folded); m !== null; m = PLATE_RE.exec(folded)) {
-    const start = m.index;
-    const end = start + m[0].length;
-    if (/[A-Za-z0-9]/.test(folded[end] ?? '')) continue;
-    const raw = m[0].toUpperCase().replace(/[· ]/g, '');
-    const tail = raw.slice(2);
-    const suffix = /[挂学警港澳领]$/.test(tail);
-    const serial = suffix ? tail.slice(0, -1) : tail;
-    let ok: boolean;
-    if (suffix) ok = serial.length === 4 && /^[0-9]{4}$/.test(serial);
-    else if (serial.length === 6) ok = NEW_ENERGY_RE.test(serial);
-    else ok = serial.length === 5 && /[0-9]/.test(serial) && /^[A-HJ-NP-Z0-9]{5}$/.test(serial);
-    if (!ok) continue;
-    const ctx = hasContext(folded, 'PLATE', start, end);
-    c.add('PLATE', start, end, ctx ? 0.95 : 0.75, ['format'], ctx, raw);
-  }
+/**
+ * Called for every word that starts with a letter: a plate is a province character (then an
+ * optional '·' or space) right before it. Driven by the word scan, so the text is not scanned
+ * again for the 31 province characters.
+ */
+function tryPlate(folded: string, wordStart: number, c: Collector): void {
+  let p = wordStart - 1;
+  const sep = folded[p];
+  if (sep === '·' || sep === ' ') p--;
+  if (p < 0 || PLATE_PROVINCES.indexOf(folded[p]!) < 0) return;
+  PLATE_RE.lastIndex = p;
+  const m = PLATE_RE.exec(folded);
+  if (!m) return;
+  const start = p;
+  const end = start + m[0].length;
+  if (/[A-Za-z0-9]/.test(folded[end] ?? '')) return;
+  const raw = m[0].toUpperCase().replace(/[· ]/g, '');
+  const tail = raw.slice(2);
+  const suffix = /[挂学警港澳领]$/.test(tail);
+  const serial = suffix ? tail.slice(0, -1) : tail;
+  let ok: boolean;
+  if (suffix) ok = serial.length === 4 && /^[0-9]{4}$/.test(serial);
+  else if (serial.length === 6) ok = NEW_ENERGY_RE.test(serial);
+  else ok = serial.length === 5 && /[0-9]/.test(serial) && /^[A-HJ-NP-Z0-9]{5}$/.test(serial);
+  if (!ok) return;
+  const ctx = hasContext(folded, 'PLATE', start, end);
+  c.add('PLATE', start, end, ctx ? 0.95 : 0.75, ['format'], ctx, raw);
 }
 
 // --- keyword-driven: QQ, WeChat ID, names, addresses --------------------------------------
