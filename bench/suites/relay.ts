@@ -1,4 +1,4 @@
-// npm run bench:relay [-- --quick] [-- --only=fanout,latency,ingest,idle-conn,kick-propagation] [-- --idle-connections=N]
+// npm run bench:relay [-- --quick] [-- --only=fanout,latency,ingest,idle-conn,kick-propagation] [-- --idle-connections=N] [-- --kick-members=N]
 //
 // The relay (a child process on 127.0.0.1, temp data directory) against a bare `ws` server
 // speaking the same frames (bench/relay/bare-ws-server.ts), driven by the same load
@@ -259,7 +259,8 @@ export async function run(args: string[]): Promise<void> {
   }
 
   if (want('kick-propagation')) {
-    const members = quick ? 50 : 500;
+    const kickArg = args.find((a) => a.startsWith('--kick-members='));
+    const members = kickArg ? Math.max(3, Math.min(500, Number(kickArg.slice(15)))) : quick ? 50 : 500;
     const p99s: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const server = await startOurs('FULL');

@@ -271,6 +271,32 @@ function encodeSendOkFrame(f: Extract<RelayFrame, { type: typeof FRAME.SEND_OK }
   return out;
 }
 
+/** LOG_ENTRY, encoded directly (a kick sends the entry to every remaining member). */
+function encodeLogEntryFrame(f: Extract<RelayFrame, { type: typeof FRAME.LOG_ENTRY }>): Uint8Array {
+  const g = f.groupId;
+  if (g.length < 1 || g.length > MAX_GROUP_ID_BYTES) throw new RangeError(`"groupId" expected 1..${MAX_GROUP_ID_BYTES} bytes`);
+  assertBytes('entry', f.entry);
+  assertBytes('envelope', f.envelope);
+  if (f.entry.length > MAX_FRAME_PAYLOAD_BYTES || f.envelope.length > MAX_FRAME_PAYLOAD_BYTES) throw new RangeError('"entry" or "envelope" exceeds the frame cap');
+  checkU64('index', f.index);
+  const out = new Uint8Array(2 + g.length + 8 + 4 + f.entry.length + 4 + f.envelope.length);
+  out[0] = FRAME.LOG_ENTRY;
+  out[1] = g.length;
+  out.set(g, 2);
+  let o = 2 + g.length;
+  putU64(out, o, f.index);
+  o += 8;
+  for (const part of [f.entry, f.envelope]) {
+    out[o] = part.length >>> 24;
+    out[o + 1] = (part.length >>> 16) & 0xff;
+    out[o + 2] = (part.length >>> 8) & 0xff;
+    out[o + 3] = part.length & 0xff;
+    out.set(part, o + 4);
+    o += 4 + part.length;
+  }
+  return out;
+}
+
 export function encodeRelayFrame(f: RelayFrame): Uint8Array {
   switch (f.type) {
     case FRAME.READY:
@@ -279,10 +305,8 @@ export function encodeRelayFrame(f: RelayFrame): Uint8Array {
       return encodeSendOkFrame(f);
     case FRAME.MESSAGE:
       return encodeMessageFrame(f);
-    case FRAME.LOG_ENTRY: {
-      const w = groupIdField(new WireWriter(56 + f.entry.length + f.envelope.length).u8(f.type), f.groupId);
-      return w.u64(f.index).bytes32(f.entry, MAX_FRAME_PAYLOAD_BYTES).bytes32(f.envelope, MAX_FRAME_PAYLOAD_BYTES).finish();
-    }
+    case FRAME.LOG_ENTRY:
+      return encodeLogEntryFrame(f);
     case FRAME.ERROR: {
       const detail = asciiBytes(f.detail);
       return new WireWriter(20 + detail.length)
