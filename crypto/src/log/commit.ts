@@ -28,7 +28,7 @@ import {
 import { encodeGroupInfo, type GroupInfo } from '../wire/group-info';
 import { encodeWelcomePayload } from '../wire/welcome';
 import { encodePublicGroupState } from '../wire/public-state';
-import type { PrekeyBundle } from '../wire/identity';
+import { encodePrekeyBundle, verifyPrekeyBundle, type PrekeyBundle } from '../wire/identity';
 import {
   confirmationMac,
   deriveEpochKeys,
@@ -204,6 +204,9 @@ export function createGroup(p: Primitives, identity: DeviceIdentity, opts: Creat
  */
 export function commitAdd(p: Primitives, identity: DeviceIdentity, state: GroupMemberState, joiners: readonly PrekeyBundle[]): CommitResult {
   if (!Array.isArray(joiners) || joiners.length === 0) throw new TypeError('"joiners" expected a non-empty array of prekey bundles');
+  // The welcome carries the joiner secret: a prekey the relay substituted would hand it the
+  // new epoch. Every bundle's signatures are checked here, whatever the caller did.
+  for (const b of joiners) verifyPrekeyBundle(p, encodePrekeyBundle(b));
   const sorted = joiners
     .map((b) => ({ b, id: memberIdOf(p, b.identityKey) }))
     .sort((x, y) => compareIds(x.id, y.id));

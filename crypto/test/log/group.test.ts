@@ -173,6 +173,16 @@ describe('joins', () => {
     expectConverged([...all, carol]);
   });
 
+  it('an add refuses a joiner bundle whose one-time prekey the relay replaced', () => {
+    const { owner } = group();
+    const carol = new Device(p, 'carol');
+    const b = carol.bundle();
+    const relayKey = p.x25519PublicKey(p.randomBytes(32));
+    const before = encodeGroupMemberState(owner.state!);
+    expectCode(() => commitAdd(p, owner.identity, owner.state!, [{ ...b, oneTimePrekey: { ...b.oneTimePrekey!, publicKey: relayKey } }]), 'E2E_ERR_BAD_SIGNATURE');
+    expect(encodeGroupMemberState(owner.state!)).toEqual(before);
+  });
+
   it('a welcome opens once: the one-time prekey is deleted after use', () => {
     const { relay, owner } = group();
     const carol = new Device(p, 'carol');
