@@ -17,45 +17,54 @@
 import { foldWidth } from './fold';
 import type { EntityType } from './types';
 
-function isAlnum(ch: string): boolean {
-  const c = ch.charCodeAt(0);
+// Recognised values are BMP-only (ASCII, full-width forms, CJK), so the masks below work on
+// UTF-16 units; only CUSTOM (free deny-list terms) may hold surrogate pairs and is handled apart.
+
+function isAlnumCode(c: number): boolean {
   return (
     (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 0xff10 && c <= 0xff19) || (c >= 0xff21 && c <= 0xff3a) || (c >= 0xff41 && c <= 0xff5a)
   );
 }
-function isDigitChar(ch: string): boolean {
-  const c = ch.charCodeAt(0);
+function isDigitCodeWide(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 0xff10 && c <= 0xff19);
 }
+function isAlnum(ch: string): boolean {
+  return isAlnumCode(ch.charCodeAt(0));
+}
+function isIdCode(c: number): boolean {
+  return c !== 45 && c !== 95;
+}
 
-/** Hides the alphanumeric characters of `value` whose index (among them) is outside [keepHead, n - keepTail). */
-function maskAlnum(value: string, keepHead: number, keepTail: number, pick: (ch: string) => boolean = isAlnum): string {
-  const chars = Array.from(value);
+/** Hides the characters picked by `pick` whose index (among them) is outside [keepHead, n - keepTail). */
+function maskAlnum(value: string, keepHead: number, keepTail: number, pick: (c: number) => boolean = isAlnumCode): string {
   let n = 0;
-  for (const ch of chars) if (pick(ch)) n++;
+  for (let i = 0; i < value.length; i++) if (pick(value.charCodeAt(i))) n++;
   if (keepHead + keepTail >= n) {
     keepHead = Math.min(keepHead, 1);
     keepTail = 0;
     if (n <= 1) keepHead = 0;
   }
-  let i = 0;
+  let k = 0;
   let out = '';
-  for (const ch of chars) {
-    if (pick(ch)) {
-      out += i < keepHead || i >= n - keepTail ? ch : '*'.repeat(ch.length);
-      i++;
-    } else out += ch;
+  let last = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (!pick(value.charCodeAt(i))) continue;
+    if (k >= keepHead && k < n - keepTail) {
+      out += value.slice(last, i) + '*';
+      last = i + 1;
+    }
+    k++;
   }
-  return out;
+  return out + value.slice(last);
 }
 
 export function maskValue(type: EntityType, value: string): string {
   switch (type) {
     case 'CN_MOBILE': {
       // Skip the country code: the last 11 digits are the number.
-      const digits = Array.from(value).filter(isDigitChar).length;
-      const prefix = digits - 11;
-      return maskAlnum(value, prefix + 3, 4, isDigitChar);
+      let digits = 0;
+      for (let i = 0; i < value.length; i++) if (isDigitCodeWide(value.charCodeAt(i))) digits++;
+      return maskAlnum(value, digits - 11 + 3, 4, isDigitCodeWide);
     }
     case 'CN_ID':
     case 'CN_ID15':
@@ -80,7 +89,7 @@ export function maskValue(type: EntityType, value: string): string {
       const main = m ? value.slice(0, m.index) : value;
       const digits = main.replace(/[^0-9\uFF10-\uFF19]/g, '');
       const area = digits.startsWith('400') || digits.startsWith('800') ? 3 : digits[1] === '1' || digits[1] === '2' ? 3 : 4;
-      return maskAlnum(main, area, 2, isDigitChar) + (m ? value.slice(m.index) : '');
+      return maskAlnum(main, area, 2, isDigitCodeWide) + (m ? value.slice(m.index) : '');
     }
     case 'USCC':
       return maskAlnum(value, 2, 2);
@@ -100,7 +109,7 @@ export function maskValue(type: EntityType, value: string): string {
     }
     case 'QQ':
     case 'WECHAT_ID':
-      return maskAlnum(value, 1, 1, (ch) => ch !== '-' && ch !== '_' ? true : false);
+      return maskAlnum(value, 1, 1, isIdCode);
     case 'PERSON': {
       const chars = Array.from(value);
       const surname = chars.length === 4 ? 2 : 1;

@@ -178,6 +178,9 @@ describe('properties', () => {
         let pos = 0;
         for (const f of a.findings) {
           expect(f.start).toBeGreaterThanOrEqual(pos);
+          // A mask keeps the length, and every character it shows is the original one.
+          expect(f.replacement.length).toBe(f.end - f.start);
+          for (let i = 0; i < f.replacement.length; i++) if (f.replacement[i] !== '*') expect(f.replacement[i]).toBe(text[f.start + i]);
           rebuilt += text.slice(pos, f.start) + f.replacement;
           pos = f.end;
         }
