@@ -14,7 +14,7 @@ export const SIG = {
   /** One one-time prekey: its ID and X25519 public key (each is handed out alone). */
   ONE_TIME_PREKEY: 'sig one-time prekey',
   // Messages (crypto/src/message): add below.
-  /** A group message: header || transcript hash || sender member ID || ciphertext. */
+  /** A group message: transcript hash || sender member ID || header || sealed ciphertext. */
   GROUP_MESSAGE: 'sig group message',
 } as const;
 
@@ -35,10 +35,10 @@ export const KDF = {
   /** HMAC key of the confirmation MAC of the entry that started the epoch. */
   EPOCH_CONFIRMATION_KEY: 'epoch confirmation key',
   /**
-   * Envelope AEAD key (32 bytes) || nonce (24 bytes), expanded at once from
-   * HKDF-Extract(salt = ephemeral || recipient prekey, ikm = X25519 output), context = header.
+   * Envelope AEAD key, from HKDF-Extract(salt = ephemeral || recipient prekey, ikm = X25519
+   * output), context = header. The key is used once, so the AEAD nonce is fixed (zero).
    */
-  ENVELOPE_KEY_NONCE: 'envelope key nonce',
+  ENVELOPE_KEY: 'envelope key',
   // Sender chains, messages, attachments (crypto/src/message, crypto/src/attachment): add below.
   /** Chain key 0 of a member in an epoch, from the sender root; context groupId || u32(epoch) || memberId. */
   SENDER_CHAIN: 'sender chain',

@@ -7,7 +7,7 @@
 //   2. generation checks on the receiving chain, without deriving anything:
 //      below the chain and not in the skipped cache -> DUPLICATE_MESSAGE;
 //      more than MAX_FORWARD_JUMP ahead -> TOO_FAR_IN_FUTURE;
-//   3. the Ed25519 signature over header || transcriptHash || memberId || sealed, with
+//   3. the Ed25519 signature over transcriptHash || memberId || header || sealed, with
 //      the epoch's transcript hash and the member's identity key -> BAD_SIGNATURE;
 //   4. only then derive (skipped keys for the gap, the message key, the next chain key),
 //      open the AEAD -> AUTH_FAILED, remove the padding -> BAD_PADDING;
@@ -23,7 +23,7 @@ import {
 } from '../limits';
 import { unpad } from '../padding';
 import type { Primitives } from '../primitives/types';
-import { decodeGroupMessage, type GroupMessageHeader } from '../wire/message';
+import { decodeGroupMessage, MESSAGE_SIGNATURE_BYTES, type GroupMessageHeader } from '../wire/message';
 import { messageKeyNonce, MESSAGE_KEY_BYTES, nextChainKey } from './chain';
 import { messageAad, messageSignatureInput } from './encrypt';
 import { DUPLICATE_MESSAGE, OWN_MESSAGE, SENDER_REMOVED, TOO_FAR_IN_FUTURE, UNKNOWN_EPOCH, UNKNOWN_SENDER, WRONG_GROUP } from './errors';
@@ -98,7 +98,7 @@ export function decryptGroupMessage(
     fail(TOO_FAR_IN_FUTURE, `generation is more than ${MAX_FORWARD_JUMP} ahead of the chain`);
   }
 
-  const signed = messageSignatureInput(parts.headerBytes, ep.transcriptHash, sender.memberId, parts.ciphertext);
+  const signed = messageSignatureInput(ep.transcriptHash, sender.memberId, message.subarray(0, message.length - MESSAGE_SIGNATURE_BYTES));
   if (!p.ed25519Verify(sender.identityKey, signed, parts.signature)) {
     fail(BAD_SIGNATURE, 'message signature does not verify for this epoch and sender');
   }

@@ -17,7 +17,7 @@
 //   keyNonce  = expandWithLabel(chainKey[g], "message key", "", 56)
 //   header    = version || groupId || u32 epoch || u16 senderIndex || u32 g        (27 bytes)
 //   sealed    = XChaCha20-Poly1305(key, nonce, pad(plaintext), aad = header || transcriptHash)
-//   signature = Ed25519(identity, u8(len L) || L || header || transcriptHash || memberId || sealed),
+//   signature = Ed25519(identity, u8(len L) || L || transcriptHash || memberId || header || sealed),
 //               L = "wxe2ee v1 sig group message"
 //   message   = header || sealed || signature
 import { assertBytes, equalBytes, isBytes, wipe } from '../bytes';
@@ -27,7 +27,7 @@ import { SIG } from '../labels';
 import { MAX_CHAIN_GENERATION } from '../limits';
 import { pad } from '../padding';
 import type { Primitives } from '../primitives/types';
-import { GROUP_MESSAGE_HEADER_BYTES, MESSAGE_SIGNATURE_BYTES, writeHeader } from '../wire/message';
+import { GROUP_MESSAGE_HEADER_BYTES, MESSAGE_SIGNATURE_BYTES, MESSAGE_TAG_BYTES, writeHeader } from '../wire/message';
 import { messageKeyNonce, MESSAGE_KEY_BYTES, nextChainKey } from './chain';
 import { CHAIN_EXHAUSTED, STATE_NOT_PERSISTED } from './errors';
 import { decodeSenderState, type SenderState } from './state';
@@ -48,7 +48,8 @@ export interface PreparedGroupMessage {
   /**
    * Returns the message bytes once `persisted` (the state object or bytes that were
    * written) is past this message's generation on the same chain. Throws
-   * E2eeError(STATE_NOT_PERSISTED) otherwise.
+   * E2eeError(STATE_NOT_PERSISTED) otherwise. The first call returns the message itself,
+   * later calls a copy each.
    */
   release(persisted: SenderState | Uint8Array): Uint8Array;
 }
@@ -61,24 +62,21 @@ function buildAad(header: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
   return aad;
 }
 
-/** The bytes the message signature covers (label prefix included). */
-export function messageSignatureInput(
-  header: Uint8Array,
-  transcriptHash: Uint8Array,
-  memberId: Uint8Array,
-  sealed: Uint8Array,
-): Uint8Array {
-  const prefix = MESSAGE_SIGNATURE_PREFIX;
-  const out = new Uint8Array(prefix.length + GROUP_MESSAGE_HEADER_BYTES + 64 + sealed.length);
-  out.set(prefix);
-  let o = prefix.length;
-  out.set(header, o);
-  o += GROUP_MESSAGE_HEADER_BYTES;
-  out.set(transcriptHash, o);
-  o += 32;
-  out.set(memberId, o);
-  o += 32;
-  out.set(sealed, o);
+const PREFIX_BYTES = MESSAGE_SIGNATURE_PREFIX.length;
+/** Offset of the header in the signature input: prefix || transcriptHash || memberId || header || sealed. */
+const SIGNED_HEADER_AT = PREFIX_BYTES + 64;
+
+/**
+ * The bytes the message signature covers, label prefix included:
+ *   u8(len L) || L || transcriptHash || memberId || header || sealed.
+ * `headerAndSealed` is the message without its signature.
+ */
+export function messageSignatureInput(transcriptHash: Uint8Array, memberId: Uint8Array, headerAndSealed: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SIGNED_HEADER_AT + headerAndSealed.length);
+  out.set(MESSAGE_SIGNATURE_PREFIX);
+  out.set(transcriptHash, PREFIX_BYTES);
+  out.set(memberId, PREFIX_BYTES + 32);
+  out.set(headerAndSealed, SIGNED_HEADER_AT);
   return out;
 }
 
@@ -97,25 +95,30 @@ export function buildGroupMessage(
 ): { message: Uint8Array; chainKey: Uint8Array } {
   const keyNonce = messageKeyNonce(p, s.chainKey);
   const chainKey = nextChainKey(p, s.chainKey);
-  const header = new Uint8Array(GROUP_MESSAGE_HEADER_BYTES);
+  // One buffer holds the signature input and, as its tail, the message:
+  //   [ prefix | transcriptHash | memberId | header | sealed | signature ]
+  //                                        |<------- message -------->|
+  const sealedLength = padded.length + MESSAGE_TAG_BYTES;
+  const buf = new Uint8Array(SIGNED_HEADER_AT + GROUP_MESSAGE_HEADER_BYTES + sealedLength + MESSAGE_SIGNATURE_BYTES);
+  buf.set(MESSAGE_SIGNATURE_PREFIX);
+  buf.set(s.transcriptHash, PREFIX_BYTES);
+  buf.set(s.memberId, PREFIX_BYTES + 32);
+  const header = buf.subarray(SIGNED_HEADER_AT, SIGNED_HEADER_AT + GROUP_MESSAGE_HEADER_BYTES);
   writeHeader(header, s.groupId, s.epoch, s.senderIndex, s.generation);
-  let sealed: Uint8Array;
   try {
-    sealed = p.xchachaSeal(
+    const sealed = p.xchachaSeal(
       keyNonce.subarray(0, MESSAGE_KEY_BYTES),
       keyNonce.subarray(MESSAGE_KEY_BYTES),
       padded,
       buildAad(header, s.transcriptHash),
     );
+    buf.set(sealed, SIGNED_HEADER_AT + GROUP_MESSAGE_HEADER_BYTES);
   } finally {
     wipe(keyNonce);
   }
-  const signature = p.ed25519Sign(identitySeed, messageSignatureInput(header, s.transcriptHash, s.memberId, sealed));
-  const message = new Uint8Array(GROUP_MESSAGE_HEADER_BYTES + sealed.length + MESSAGE_SIGNATURE_BYTES);
-  message.set(header);
-  message.set(sealed, GROUP_MESSAGE_HEADER_BYTES);
-  message.set(signature, GROUP_MESSAGE_HEADER_BYTES + sealed.length);
-  return { message, chainKey };
+  const signedEnd = buf.length - MESSAGE_SIGNATURE_BYTES;
+  buf.set(p.ed25519Sign(identitySeed, buf.subarray(0, signedEnd)), signedEnd);
+  return { message: buf.subarray(SIGNED_HEADER_AT), chainKey };
 }
 
 export function encryptGroupMessage(
@@ -139,6 +142,7 @@ export function encryptGroupMessage(
   }
   const { message, chainKey } = built;
   const nextState: SenderState = { ...s, chainKey, generation: generation + 1 };
+  let released = false;
 
   return {
     nextState,
@@ -156,7 +160,9 @@ export function encryptGroupMessage(
       if (!sameChain || ps.generation <= generation) {
         throw new E2eeError(STATE_NOT_PERSISTED, 'persist the next sender state before sending', 'release');
       }
-      return message.slice();
+      if (released) return message.slice();
+      released = true;
+      return message;
     },
   };
 }

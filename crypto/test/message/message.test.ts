@@ -99,12 +99,12 @@ describe('group messages', () => {
     expectCode(() => decryptGroupMessage(p, a.receiverState, msgs[0]!), OWN_MESSAGE);
   });
 
-  it('the signature is the labelled signature of the spec over header || transcriptHash || memberId || sealed', () => {
+  it('the signature is the labelled signature of the spec over transcriptHash || memberId || header || sealed', () => {
     const { input, a } = setup();
     const { bytes } = send(a.senderState, alice, text('spec'));
     const header = bytes.subarray(0, 27);
     const sealed = bytes.subarray(27, bytes.length - 64);
-    const signed = concatBytes(header, input.transcriptHash, alice.memberId, sealed);
+    const signed = concatBytes(input.transcriptHash, alice.memberId, header, sealed);
     expect(verifyWithLabel(p, alice.identityKey, SIG.GROUP_MESSAGE, signed, bytes.subarray(bytes.length - 64))).toBe(true);
     expect(verifyWithLabel(p, alice.identityKey, SIG.RELAY_AUTH, signed, bytes.subarray(bytes.length - 64))).toBe(false);
   });
