@@ -35,10 +35,10 @@ export const KDF = {
   /** HMAC key of the confirmation MAC of the entry that started the epoch. */
   EPOCH_CONFIRMATION_KEY: 'epoch confirmation key',
   /**
-   * Envelope AEAD key (32 bytes) || nonce (24 bytes), expanded at once from
-   * HKDF-Extract(salt = ephemeral || recipient prekey, ikm = X25519 output), context = header.
+   * Envelope AEAD key, from HKDF-Extract(salt = ephemeral || recipient prekey, ikm = X25519
+   * output), context = header. The key is used once, so the AEAD nonce is fixed (zero).
    */
-  ENVELOPE_KEY_NONCE: 'envelope key nonce',
+  ENVELOPE_KEY: 'envelope key',
   // Sender chains, messages, attachments (crypto/src/message, crypto/src/attachment): add below.
   /** Chain key 0 of a member in an epoch, from the sender root; context groupId || u32(epoch) || memberId. */
   SENDER_CHAIN: 'sender chain',

@@ -48,8 +48,7 @@ interface InvalidVector {
 function intermediates(p: Primitives, ephPriv: Uint8Array, ephPub: Uint8Array, rpk: Uint8Array, header: Uint8Array) {
   const shared = p.x25519(ephPriv, rpk);
   const prk = extractSecret(p, concatBytes(ephPub, rpk), shared);
-  const okm = expandWithLabel(p, prk, KDF.ENVELOPE_KEY_NONCE, header, 56);
-  return { shared, prk, key: okm.subarray(0, 32), nonce: okm.subarray(32) };
+  return { shared, prk, key: expandWithLabel(p, prk, KDF.ENVELOPE_KEY, header, 32), nonce: new Uint8Array(24) };
 }
 
 export const suite: VectorSuite = {

@@ -18,7 +18,7 @@ const KDF_LABELS: [keyof typeof KDF, number][] = [
   ['EPOCH_SENDER_ROOT', 32],
   ['EPOCH_GROUP_INFO_KEY', 32],
   ['EPOCH_CONFIRMATION_KEY', 32],
-  ['ENVELOPE_KEY_NONCE', 56],
+  ['ENVELOPE_KEY', 32],
 ];
 const HASH_LABELS: (keyof typeof HASH)[] = ['MEMBER_ID', 'LOG_ENTRY', 'LOG_HEAD', 'ENVELOPE', 'SAFETY_NUMBER'];
 const SIG_LABELS: (keyof typeof SIG)[] = ['RELAY_AUTH', 'LOG_ENTRY', 'PREKEY_BUNDLE', 'ONE_TIME_PREKEY'];

@@ -2,8 +2,12 @@
 //
 //   shared = X25519(ephemeralPrivate, recipientPrekey)         (all-zero output rejected)
 //   prk    = HKDF-Extract(salt = ephemeralPublic || recipientPrekey, ikm = shared)
-//   key || nonce = expandWithLabel(prk, "envelope key nonce", header, 56)   (32 + 24 bytes)
-//   sealed = XChaCha20-Poly1305(key, nonce, payload, aad = header)
+//   key    = expandWithLabel(prk, "envelope key", header, 32)
+//   sealed = XChaCha20-Poly1305(key, nonce = 24 zero bytes, payload, aad = header)
+//
+// The key is used for exactly one encryption: it depends on the shared secret (fresh per
+// ephemeral key and recipient prekey) and on the header (group, epoch, recipient). A nonce
+// derived from the same inputs would add nothing, so the nonce is fixed.
 //
 // The header names group, epoch, recipient, prekey kind and ID, and the ephemeral key, so
 // an envelope opens only for the recipient, group and epoch it was made for. A committer
@@ -25,6 +29,9 @@ import {
   type EnvelopeKind,
   type PrekeyKind,
 } from '../wire/envelope';
+
+/** The fixed AEAD nonce of envelopes (each envelope key is used once). */
+export const ENVELOPE_NONCE = new Uint8Array(24);
 
 export interface EphemeralKey {
   readonly privateKey: Uint8Array;
@@ -49,12 +56,9 @@ export interface EnvelopeTarget {
 
 function keyAndNonce(p: Primitives, shared: Uint8Array, ephemeral: Uint8Array, prekey: Uint8Array, header: Uint8Array) {
   const prk = extractSecret(p, concatBytes(ephemeral, prekey), shared);
-  const okm = expandWithLabel(p, prk, KDF.ENVELOPE_KEY_NONCE, header, 56);
+  const key = expandWithLabel(p, prk, KDF.ENVELOPE_KEY, header, 32);
   wipe(prk);
-  const key = okm.slice(0, 32);
-  const nonce = okm.slice(32);
-  wipe(okm);
-  return { key, nonce };
+  return { key, nonce: ENVELOPE_NONCE };
 }
 
 export function sealEnvelope(p: Primitives, target: EnvelopeTarget, ephemeral: EphemeralKey, payload: Uint8Array): Uint8Array {
