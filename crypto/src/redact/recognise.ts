@@ -64,8 +64,14 @@ export function findCandidates(input: string, options: RecogniseOptions): Candid
   scanEmails(folded, c);
   if (folded.indexOf(':') >= 0) scanIpv6(folded, c);
   scanKeywords(folded, c);
-  c.out.sort((a, b) => a.start - b.start || a.end - b.end || ENTITY_TYPES.indexOf(a.type) - ENTITY_TYPES.indexOf(b.type) || b.score - a.score);
+  if (c.out.length > 1) c.out.sort(byPosition);
   return c.out;
+}
+
+const TYPE_ORDER = new Map<EntityType, number>(ENTITY_TYPES.map((t, i) => [t, i]));
+
+function byPosition(a: Candidate, b: Candidate): number {
+  return a.start - b.start || a.end - b.end || TYPE_ORDER.get(a.type)! - TYPE_ORDER.get(b.type)! || b.score - a.score;
 }
 
 // --- digit words and chunks -----------------------------------------------------------
@@ -575,7 +581,8 @@ function tryPlate(folded: string, wordStart: number, c: Collector): void {
 
 // --- keyword-driven: QQ, WeChat ID, names, addresses --------------------------------------
 
-const KEYWORD_RE = /qq|扣扣|企鹅号|微信号?|vx|wx|加v|v信|wechat|威信|薇信|姓名|联系人|收件人|收货人|患者|病人|我叫|当事人|证人|委托人|候选人|来信人|新员工|业主代表|地址|住址|住在|家住|寄到|送到/gi;
+// Case variants spelled out: a case-insensitive alternation is markedly slower in V8.
+const KEYWORD_RE = /[qQ][qQ]|扣扣|企鹅号|微信号?|[vV][xX]|[wW][xX]|加[vV]|[vV]信|[wW][eE][cC][hH][aA][tT]|威信|薇信|姓名|联系人|收件人|收货人|患者|病人|我叫|当事人|证人|委托人|候选人|来信人|新员工|业主代表|地址|住址|住在|家住|寄到|送到/g;
 const GAP_RE = /[:：是为号码 \t，,]{0,4}/y;
 const QQ_RE = /[1-9][0-9]{4,10}/y;
 const WECHAT_RE = /[A-Za-z][-_A-Za-z0-9]{5,19}/y;

@@ -108,15 +108,14 @@ export function admissibleCandidates(text: string, cp: CompiledPolicy): Candidat
   });
 }
 
+function byRank(a: Candidate, b: Candidate): number {
+  return b.score - a.score || b.end - b.start - (a.end - a.start) || PRIORITY.get(a.type)! - PRIORITY.get(b.type)! || a.start - b.start;
+}
+
 /** Greedy overlap resolution; returns the winners sorted by start. Deterministic. */
 export function resolveOverlaps(cands: Candidate[], length: number): Candidate[] {
-  const order = [...cands].sort(
-    (a, b) =>
-      b.score - a.score ||
-      b.end - b.start - (a.end - a.start) ||
-      PRIORITY.get(a.type)! - PRIORITY.get(b.type)! ||
-      a.start - b.start,
-  );
+  if (cands.length === 0) return [];
+  const order = cands.length > 1 ? [...cands].sort(byRank) : [...cands];
   const taken = new Uint8Array(length);
   const out: Candidate[] = [];
   for (const c of order) {
