@@ -461,8 +461,10 @@ export class RelayCore {
       sentSeq = Math.max(m.joinedSeq, Math.min(cursor.messageAfter, g.lastSeq));
       sentLog = Math.max(m.joinedLog, Math.min(cursor.logFrom, g.logLength));
     } else {
-      const acked = await this.store.cursor(peer.session.deviceRef, g.ref);
-      sentSeq = Math.max(m.joinedSeq, Math.min(acked ?? 0, g.lastSeq));
+      const stored = await this.store.cursor(peer.session.deviceRef, g.ref);
+      // An ACK not yet saved (cursors are written in batches) counts as well.
+      const pending = this.pendingCursors.get(`${peer.session.deviceRef}:${g.ref}`)?.seq ?? 0;
+      sentSeq = Math.max(m.joinedSeq, Math.min(Math.max(stored ?? 0, pending), g.lastSeq));
       sentLog = m.joinedLog;
     }
     if (peer.closed || peer.groups.has(g.ref)) return;

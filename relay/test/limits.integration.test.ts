@@ -102,4 +102,21 @@ describe('relay limits', () => {
     ws.send(Uint8Array.of(FRAME.AUTH, ...at));
     expect(await closed).toBe(CLOSE.HEARTBEAT_TIMEOUT);
   });
+
+  it('refuses upgrades over --max-connections (503) and on other paths (404)', async () => {
+    const { at, r } = await twoMembers({ maxConnections: 1 });
+    const first = await WsClient.connect(r.wsUrl, at);
+    const status = (url: string) =>
+      new Promise<number>((res) => {
+        const ws = new WebSocket(url);
+        ws.on('unexpected-response', (_req, resp) => res(resp.statusCode ?? 0));
+        ws.on('open', () => res(101));
+        ws.on('error', () => undefined);
+      });
+    expect(await status(r.wsUrl)).toBe(503);
+    first.close();
+    await first.waitClose();
+    await new Promise((res) => setTimeout(res, 50));
+    expect(await status(r.wsUrl.replace('/v1/ws', '/v1/other'))).toBe(404);
+  });
 });
