@@ -382,6 +382,21 @@ describe('concurrency and recovery', () => {
     expect(alice.state!.groupInfo?.name).toBe('病友群');
   });
 
+  it('a committer that lost its own accepted rotation (crash) raises the alarm on it and heals by rotating', () => {
+    const { relay, all, byName } = group();
+    const alice = byName.alice!;
+    const c = commitRotate(p, alice.identity, alice.state!, lookupOf(all));
+    expect(relay.append(c)).toBe(true); // sent, accepted, then the device crashed before adopting c.state
+    const [r] = alice.sync(relay);
+    expect(r!.alarm?.reason).toBe('unopenable-envelope');
+    const others = all.filter((d) => d !== alice);
+    syncAll(others, relay);
+    expectConverged(others);
+    commitAndAdopt(relay, alice, commitRotate(p, alice.identity, alice.state!, lookupOf(all)));
+    syncAll(all, relay);
+    expectConverged(all);
+  });
+
   it('a ghost member inserted by the relay is rejected by every client', () => {
     const { relay, owner, all } = group();
     const ghost = new Device(p, 'ghost');
