@@ -1,5 +1,5 @@
 // PII redaction before upload (docs/REDACTION.md). Pure, deterministic, no I/O.
-export { redact, compilePolicy, type RedactOptions } from './redact';
+export { redact, compilePolicy, redactCompiled, type CompiledPolicy, type RedactOptions } from './redact';
 export { createRedactionStream, type RedactionStream } from './stream';
 export { restore, deriveToken, TOKEN_PATTERN, type HmacSha256 } from './token';
 export {
