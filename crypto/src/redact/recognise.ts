@@ -280,6 +280,8 @@ function legacyId(folded: string, id: string, start: number, end: number, c: Col
 }
 
 function bankCard(folded: string, digits: string, start: number, end: number, c: Collector): void {
+  // ISO/IEC 7812 industry 89 is telecoms: SIM ICCIDs are 19-20 Luhn-valid digits, never bank cards.
+  if (digits.charCodeAt(0) === 56 && digits.charCodeAt(1) === 57) return;
   const ok = luhn(digits);
   const issuer = cardIssuer(digits);
   const ctx = hasContext(folded, 'BANK_CARD', start, end);

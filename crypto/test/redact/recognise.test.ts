@@ -139,6 +139,8 @@ describe('recognisers', () => {
     ]) {
       expect(types(text), text).toEqual([]);
     }
+    // A Luhn-valid ICCID next to 卡 (a bank-card context word) is still not a card.
+    expect(types(`SIM卡 ${V.withLuhn('898600' + '1234567890123')}`)).toEqual([]);
   });
 
   it('reports 400/800 numbers only when the policy asks', () => {

@@ -210,6 +210,9 @@ export function hardNegatives(): Sample[] {
     (r) => `下载地址 https://example.com/files/${r.digits(10)}.pdf`,
     (r) => `链接 https://item.example.com/item.htm?id=${r.digits(12)}`,
     (r) => `端口 ${r.int(1024, 65535)}，进程 ${r.int(100, 99999)}`,
+    (r) => `SIM卡的ICCID是 ${V.withLuhn('8986' + r.digits(14))}`,
+    (r) => `流量卡 ${V.withLuhn('89860' + r.digits(13))} 已激活`,
+    (r) => `新手机的串号 ${V.withLuhn(r.pick(['35', '86']) + r.digits(12))}，卡槽 2`,
   ];
   const plainChat = [
     '明天上午九点开家长会，请准时参加',
