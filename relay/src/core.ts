@@ -83,6 +83,9 @@ function bytesToHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
+/** Groups kept in memory at most; idle ones (no connected member) are evicted first-in first-out. */
+const MAX_CACHED_GROUPS = 20_000;
+
 /** Sends per group-commit transaction at most. */
 const MAX_BATCH = 4096;
 const SYNC_PAGE = 256;
@@ -148,6 +151,7 @@ export class RelayCore {
       this.claimLimiter.sweep(now);
     });
     every(10_000, () => void this.store.sizeBytes().then((n) => (this.metrics.dbSizeBytes = n)));
+    every(60_000, () => this.evictIdleGroups());
   }
 
   /** Stops timers, waits for the write lane, saves cursors. */
@@ -181,6 +185,28 @@ export class RelayCore {
     this.groupsByHex.set(hex, rt);
     this.groupsByRef.set(g.ref, rt);
     return rt;
+  }
+
+  /**
+   * Drops idle groups (no connected member) from memory; the store stays authoritative.
+   * Runs from a timer, never between the awaits of an operation on a group (with the
+   * synchronous SQLite store those all complete within one macrotask).
+   */
+  evictIdleGroups(): void {
+    if (this.groupsByHex.size <= MAX_CACHED_GROUPS) return;
+    let excess = this.groupsByHex.size - Math.floor(MAX_CACHED_GROUPS * 0.9);
+    for (const [hex, rt] of this.groupsByHex) {
+      if (excess <= 0) break;
+      if (rt.peers.size > 0) continue;
+      this.groupsByHex.delete(hex);
+      this.groupsByRef.delete(rt.ref);
+      excess--;
+    }
+  }
+
+  /** Groups held in memory (for tests and metrics). */
+  get cachedGroups(): number {
+    return this.groupsByHex.size;
   }
 
   async group(groupId: Uint8Array): Promise<GroupRuntime | null> {
