@@ -193,6 +193,21 @@ describe('groups and the log', () => {
   });
 });
 
+describe('memory', () => {
+  it('evicts idle groups beyond the cache cap and reloads them from the store on use', async () => {
+    fx = await appFixture({}, 10);
+    const made = [];
+    for (let i = 0; i < 14; i++) made.push(await group(fx, 1));
+    expect(fx.core.cachedGroups).toBe(14);
+    fx.core.evictIdleGroups();
+    expect(fx.core.cachedGroups).toBe(9);
+    const first = made[0]!;
+    const r = await fx.req('GET', `/v1/groups/${first.gid}/log`, undefined, first.tokens[0]);
+    expect(r.status).toBe(200);
+    expect(fx.core.cachedGroups).toBe(10);
+  });
+});
+
 describe('limits', () => {
   it('refuses bodies over the cap with 413 and a stable code', async () => {
     fx = await appFixture({ maxBodyBytes: 4096 });

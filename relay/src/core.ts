@@ -95,6 +95,8 @@ export interface CoreDeps {
   store: RelayStore;
   enforcer: LogEnforcer;
   now?: () => number;
+  /** Groups kept in memory at most (default MAX_CACHED_GROUPS). */
+  maxCachedGroups?: number;
 }
 
 export class RelayCore {
@@ -108,6 +110,7 @@ export class RelayCore {
   readonly claimLimiter: RateLimiter;
   readonly now: () => number;
   readonly blobDir: string;
+  private readonly maxCachedGroups: number;
 
   private readonly groupsByHex = new Map<string, GroupRuntime>();
   private readonly groupsByRef = new Map<number, GroupRuntime>();
@@ -130,6 +133,7 @@ export class RelayCore {
     this.ipLimiter = new RateLimiter(this.config.rateLimitPerIp);
     this.claimLimiter = new RateLimiter(this.config.claimRatePerMinute / 60, this.config.claimRatePerMinute);
     this.blobDir = join(this.config.dataDir, 'blobs');
+    this.maxCachedGroups = deps.maxCachedGroups ?? MAX_CACHED_GROUPS;
   }
 
   /** Starts background work: backpressure polling, cursor flushes, retention, session sweeps. */
@@ -193,8 +197,8 @@ export class RelayCore {
    * synchronous SQLite store those all complete within one macrotask).
    */
   evictIdleGroups(): void {
-    if (this.groupsByHex.size <= MAX_CACHED_GROUPS) return;
-    let excess = this.groupsByHex.size - Math.floor(MAX_CACHED_GROUPS * 0.9);
+    if (this.groupsByHex.size <= this.maxCachedGroups) return;
+    let excess = this.groupsByHex.size - Math.floor(this.maxCachedGroups * 0.9);
     for (const [hex, rt] of this.groupsByHex) {
       if (excess <= 0) break;
       if (rt.peers.size > 0) continue;

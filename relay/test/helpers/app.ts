@@ -26,13 +26,13 @@ export interface AppFixture {
   close(): Promise<void>;
 }
 
-export async function appFixture(overrides: Partial<RelayConfig> = {}): Promise<AppFixture> {
+export async function appFixture(overrides: Partial<RelayConfig> = {}, maxCachedGroups?: number): Promise<AppFixture> {
   const p = await loadDefaultPrimitives(nodeRandom);
   const dir = mkdtempSync(join(tmpdir(), 'relay-app-'));
   const config = validateConfig({ ...defaultConfig(), dataDir: dir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides });
   const store = openSqliteStore({ file: join(dir, 'relay.sqlite'), synchronous: 'NORMAL' });
   const clock = { now: 1_800_000_000_000 };
-  const core = new RelayCore({ config, store, enforcer: createLogEnforcer(p), now: () => clock.now });
+  const core = new RelayCore({ config, store, enforcer: createLogEnforcer(p), now: () => clock.now, ...(maxCachedGroups ? { maxCachedGroups } : {}) });
   core.start();
   const app = createApp(core, p);
   const req: AppFixture['req'] = async (method, path, body, token, headers = {}) => {
