@@ -83,6 +83,16 @@ export function hasContext(folded: string, type: EntityType, start: number, end:
   );
 }
 
+/** The bare 8-digit Taiwan permit needs one of these (not the generic 通行证, which also names HK/Macao permits). */
+const TW_PERMIT_BARE_INDEX = indexWords(['台胞证', '台湾通行证', '入台证', '台湾居民来往大陆通行证']);
+
+export function hasTaiwanPermitWord(folded: string, start: number, end: number): boolean {
+  return (
+    anyWordIn(folded, TW_PERMIT_BARE_INDEX, Math.max(0, start - CONTEXT_BEFORE), start) ||
+    anyWordIn(folded, TW_PERMIT_BARE_INDEX, end, Math.min(folded.length, end + CONTEXT_AFTER))
+  );
+}
+
 const AMOUNT_AFTER = /^(?:元|块|万|%|分钟|秒|ms|kb|mb|gb)/i;
 
 /** True when a negative word occurs within the window BEFORE `start` (digit traps). */

@@ -10,6 +10,7 @@ import {
   checkLegacyId,
   checkResidentId,
   hkIdCheckChar,
+  isBirthDate,
   isEmailTld,
   isKnownMobilePrefix,
   isProvinceCode,
@@ -19,7 +20,7 @@ import {
   usccCheckChar,
   type YMD,
 } from './checks';
-import { hasContext, hasNegativeContext } from './context';
+import { hasContext, hasNegativeContext, hasTaiwanPermitWord } from './context';
 import { foldWidth } from './fold';
 import { KEYWORD_GAP, MAX_ADDRESS_LENGTH, MAX_ENTITY_LENGTH } from './limits';
 import { ENTITY_TYPES, type Candidate, type EntityType } from './types';
@@ -230,9 +231,9 @@ function classifyDigits(
   mobile(folded, digits, sizes, start, end, c);
   landline(folded, digits, sizes, start, end, c, options);
   if ((n === 7 || n === 8) && sizes.length === 1 && folded[start - 1] === ')') parenLandline(folded, digits, start, end, c);
-  if (n === 8 && sizes.length === 1) {
-    const ctx = hasContext(folded, 'TW_PERMIT', start, end);
-    if (ctx) c.add('TW_PERMIT', start, end, 0.8, ['format'], true, digits);
+  // Bare 8-digit Taiwan permit: only after 台胞证 and the like, and never a date (有效期至20300101).
+  if (n === 8 && sizes.length === 1 && hasTaiwanPermitWord(folded, start, end) && !isBirthDate(digits, 20991231)) {
+    c.add('TW_PERMIT', start, end, 0.8, ['format'], true, digits);
   }
   if (n === 7 && sizes.length === 1 && /^[1578]$/.test(digits[0]!)) {
     // Macao resident ID: 7 digits and a check digit in brackets, e.g. 1234567(8).

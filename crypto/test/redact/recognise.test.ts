@@ -139,6 +139,8 @@ describe('recognisers', () => {
     ]) {
       expect(types(text), text).toEqual([]);
     }
+    expect(types('港澳通行证有效期至20300101')).toEqual([]);
+    expect(types('台胞证有效期至 20300101')).toEqual([]);
     // A Luhn-valid ICCID next to 卡 (a bank-card context word) is still not a card.
     expect(types(`SIM卡 ${V.withLuhn('898600' + '1234567890123')}`)).toEqual([]);
   });

@@ -213,6 +213,7 @@ export function hardNegatives(): Sample[] {
     (r) => `SIM卡的ICCID是 ${V.withLuhn('8986' + r.digits(14))}`,
     (r) => `流量卡 ${V.withLuhn('89860' + r.digits(13))} 已激活`,
     (r) => `新手机的串号 ${V.withLuhn(r.pick(['35', '86']) + r.digits(12))}，卡槽 2`,
+    (r) => `${r.pick(['港澳通行证', '台胞证', '护照', '身份证'])}有效期至${r.int(2026, 2040)}${String(r.int(1, 12)).padStart(2, '0')}${String(r.int(1, 28)).padStart(2, '0')}`,
   ];
   const plainChat = [
     '明天上午九点开家长会，请准时参加',
