@@ -1,4 +1,4 @@
-// Attachment stream vectors (crypto/src/attachment/stream.ts, test-vectors/README-messages.md
+// Attachment stream vectors (crypto/src/attachment/stream.ts, test-vectors/README.md
 // "attachment.json"). Plaintexts follow one pattern, byte i = i mod 251, so only their size
 // is listed. Valid blobs of up to one chunk are given in full; longer ones by their SHA-256
 // (a verifier re-encrypts with the given key and nonce prefix, compares, then decrypts).

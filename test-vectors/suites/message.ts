@@ -1,7 +1,7 @@
 // Group message protection vectors: one group and epoch, valid messages (decrypt, and
 // re-encrypt byte for byte: encryption is deterministic given the sender state), and
 // invalid ones with the error code a receiver must raise
-// (crypto/src/message, test-vectors/README-messages.md "message.json").
+// (crypto/src/message, test-vectors/README.md "message.json").
 import { bytesToHex, hexToBytes, utf8Encode } from '../../crypto/src/bytes';
 import { isE2eeError } from '../../crypto/src/errors';
 import { memberIdOf } from '../../crypto/src/identity/member-id';

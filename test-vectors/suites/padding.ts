@@ -1,5 +1,5 @@
 // Padding vectors: padded lengths, and unpadding of canonical and non-canonical inputs
-// (crypto/src/padding.ts, test-vectors/README-messages.md "padding.json").
+// (crypto/src/padding.ts, test-vectors/README.md "padding.json").
 import { bytesToHex, hexToBytes } from '../../crypto/src/bytes';
 import { isE2eeError } from '../../crypto/src/errors';
 import { BAD_PADDING, pad, paddedLength, unpad } from '../../crypto/src/padding';

@@ -1,6 +1,6 @@
 // Sender chain vectors: chain key 0 from the sender root, then for generations 0, 1, 15
 // and 1000 the chain key, the message key and nonce, and the next chain key
-// (crypto/src/message/chain.ts, test-vectors/README-messages.md "sender-chain.json").
+// (crypto/src/message/chain.ts, test-vectors/README.md "sender-chain.json").
 import { bytesToHex, hexToBytes } from '../../crypto/src/bytes';
 import { initialChainKey, messageKeyNonce, nextChainKey, senderChainContext } from '../../crypto/src/message/chain';
 import { createPrimitives } from '../../crypto/src/primitives/index';

@@ -1,6 +1,6 @@
 // Storage stability of the message layer's state: bytes written by this version (state
 // version 1) that every later version must still load and use
-// (crypto/src/message/state.ts, test-vectors/README-messages.md "storage-stability-message.json").
+// (crypto/src/message/state.ts, test-vectors/README.md "storage-stability-message.json").
 import { bytesToHex, hexToBytes, utf8Encode } from '../../crypto/src/bytes';
 import { isE2eeError } from '../../crypto/src/errors';
 import { decryptGroupMessage } from '../../crypto/src/message/decrypt';

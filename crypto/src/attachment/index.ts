@@ -1,4 +1,4 @@
-// Attachment streams (docs/protocol-messages.md, "Attachments").
+// Attachment streams (docs/PROTOCOL.md Part II, "Attachments").
 export * from './stream';
 export {
   ATTACHMENT_KIND,

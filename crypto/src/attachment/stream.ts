@@ -1,6 +1,6 @@
 // Attachment encryption: the STREAM construction (Hoang, Reyhanitabar, Rogaway, Vizár,
 // "Online Authenticated-Encryption and its Nonce-Reuse Misuse-Resistance", 2015) over
-// XChaCha20-Poly1305 with a random key per file (docs/protocol-messages.md, "Attachments").
+// XChaCha20-Poly1305 with a random key per file (docs/PROTOCOL.md Part II, "Attachments").
 //
 //   blob    = header || chunk_0 || ... || chunk_{n-1}
 //   header  = u8 version=1 || noncePrefix (19 random bytes)                        (20 bytes)

@@ -1,6 +1,6 @@
 // Receiving a group message: load, check, derive, return the new state.
 //
-// Order (docs/protocol-messages.md, "Receiving"):
+// Order (docs/PROTOCOL.md Part II, "Receiving"):
 //   1. decode the framing (keyless); group ID must be ours; the epoch must be held
 //      (current, or replaced but inside the grace window); the sender index must name a
 //      member other than us;

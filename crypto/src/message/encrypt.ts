@@ -13,7 +13,7 @@
 // device share a key and nonce. release() may be called again (a retry resends the same
 // bytes).
 //
-// Message construction (docs/protocol-messages.md):
+// Message construction (docs/PROTOCOL.md Part II):
 //   keyNonce  = expandWithLabel(chainKey[g], "message key", "", 56)
 //   header    = version || groupId || u32 epoch || u16 senderIndex || u32 g        (27 bytes)
 //   sealed    = XChaCha20-Poly1305(key, nonce, pad(plaintext), aad = header || transcriptHash)

@@ -1,4 +1,4 @@
-// Stable error codes of the message layer (docs/protocol-messages.md, "Errors").
+// Stable error codes of the message layer (docs/PROTOCOL.md Part II, "Errors").
 export { BAD_PADDING } from '../padding';
 export { UNSUPPORTED_VERSION } from '../wire/message';
 

@@ -1,4 +1,4 @@
-// Sender chains and group message protection (docs/protocol-messages.md).
+// Sender chains and group message protection (docs/PROTOCOL.md Part II).
 export * from './errors';
 export { initialChainKey, messageKeyNonce, nextChainKey, senderChainContext, KEY_NONCE_BYTES } from './chain';
 export { compareBytes, indexOfMember, sortMembers } from './members';

@@ -10,7 +10,7 @@
 // state captured later cannot decrypt a message already received (forward secrecy
 // inside an epoch). Every function returns a new object; nothing is mutated.
 //
-// Encodings (big-endian, docs/protocol-messages.md "State encoding"):
+// Encodings (big-endian, docs/PROTOCOL.md Part II "State encoding"):
 //   SenderState   = u8 version=1 || u8 kind=1 || groupId(16) || u32 epoch || transcriptHash(32)
 //                   || u16 senderIndex || memberId(32) || chainKey(32) || u32 generation
 //   ReceiverState = u8 version=1 || u8 kind=2 || groupId(16) || selfMemberId(32) || u64 nextSkippedSeq

@@ -1,5 +1,5 @@
 // Attachment pointer: what travels inside an encrypted group message so the recipients
-// can fetch, check and decrypt an uploaded attachment blob (docs/protocol-messages.md,
+// can fetch, check and decrypt an uploaded attachment blob (docs/PROTOCOL.md Part II,
 // "Attachment pointer").
 //
 //   +------+------+------------------+----------+-------------+--------------+

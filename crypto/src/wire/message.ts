@@ -1,4 +1,4 @@
-// Group message wire format (docs/protocol-messages.md, "Group message").
+// Group message wire format (docs/PROTOCOL.md Part II, "Group message").
 //
 //   0      1                 17        21           23          27                    n-64     n
 //   +------+-----------------+---------+------------+-----------+---------------------+--------+
