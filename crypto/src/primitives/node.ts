@@ -116,6 +116,10 @@ export async function loadNodeBackend(): Promise<RawBackend> {
   };
 
   /** Prepared public KeyObject, or null when OpenSSL refuses the bytes (cached too). */
+  // Front cache by array object (a receiver passes the same identity-key array for every
+  // message of a sender): skips the string key and LRU reordering of `cachedPublic`.
+  const edPublicByArray = new SecretKeyCache<KeyObject | null>();
+
   function cachedPublic(cache: LruCache<KeyObject | null>, crv: 'Ed25519' | 'X25519', key: Uint8Array): KeyObject | null {
     const id = bytesKey(key);
     let prepared = cache.get(id);
@@ -139,7 +143,7 @@ export async function loadNodeBackend(): Promise<RawBackend> {
     },
     ed25519Sign: (seed, message) => plain(nodeSign(null, message, edSecret.get(seed, prepareEd).key)),
     ed25519Verify: (publicKey, message, signature) => {
-      const key = cachedPublic(edPublic, 'Ed25519', publicKey);
+      const key = edPublicByArray.get(publicKey, (k) => cachedPublic(edPublic, 'Ed25519', k));
       // Should OpenSSL ever refuse a key the policy accepted, libsodium (same cofactorless equation) answers.
       if (key === null) return sodiumVerify(publicKey, message, signature);
       try {

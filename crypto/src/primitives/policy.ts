@@ -18,6 +18,7 @@
 //     low-order input point.
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { LruCache, bytesKey } from './lru-cache';
+import { SecretKeyCache } from './secret-key-cache';
 
 /** Why a public key was rejected (or 'ok'). Names match the flags in test-vectors/primitives-policy.json. */
 export type PublicKeyVerdict = 'ok' | 'NonCanonicalKey' | 'SmallOrderKey' | 'NotOnCurve' | 'MixedOrderKey';
@@ -110,8 +111,14 @@ export function ed25519PublicKeyVerdictUncached(publicKey: Uint8Array): PublicKe
 /** Verdicts for public keys (public data), bounded. */
 const PUBLIC_KEY_VERDICTS = new LruCache<PublicKeyVerdict>(4096);
 
-/** Policy verdict for an Ed25519 public key; cached per key value (keys are public). */
-export function ed25519PublicKeyVerdict(publicKey: Uint8Array): PublicKeyVerdict {
+/**
+ * Front cache by array object: a receiver verifies every message of a sender with the same
+ * identity-key array from its state, and a WeakMap hit plus a 32-byte compare is cheaper
+ * than building a string key and reordering the LRU on every verification.
+ */
+let VERDICTS_BY_ARRAY = new SecretKeyCache<PublicKeyVerdict>();
+
+function verdictByValue(publicKey: Uint8Array): PublicKeyVerdict {
   const key = bytesKey(publicKey);
   let verdict = PUBLIC_KEY_VERDICTS.get(key);
   if (verdict === undefined) {
@@ -119,6 +126,11 @@ export function ed25519PublicKeyVerdict(publicKey: Uint8Array): PublicKeyVerdict
     PUBLIC_KEY_VERDICTS.set(key, verdict);
   }
   return verdict;
+}
+
+/** Policy verdict for an Ed25519 public key; cached per key array and per key value (keys are public). */
+export function ed25519PublicKeyVerdict(publicKey: Uint8Array): PublicKeyVerdict {
+  return VERDICTS_BY_ARRAY.get(publicKey, verdictByValue);
 }
 
 /** Policy verdict for the shape of a 64-byte signature R || S (byte comparisons only). */
@@ -141,4 +153,5 @@ export function isAllZero(bytes: Uint8Array): boolean {
 /** For tests: forget cached verdicts. */
 export function clearPolicyCache(): void {
   PUBLIC_KEY_VERDICTS.clear();
+  VERDICTS_BY_ARRAY = new SecretKeyCache<PublicKeyVerdict>();
 }

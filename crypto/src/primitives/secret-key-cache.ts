@@ -1,5 +1,5 @@
-// Per-object cache for values prepared from a secret key (a node:crypto KeyObject, a
-// libsodium 64-byte signing key). Secrets are never keys of a global map: the cache is a
+// Per-object cache for values prepared from a key: a node:crypto KeyObject, a libsodium
+// 64-byte signing key, a public key's policy verdict. Secrets are never keys of a global map: the cache is a
 // WeakMap keyed by the caller's Uint8Array object, so an entry lives exactly as long as
 // the caller keeps that array. The identity state holds one seed array across calls,
 // which is what makes this fast.
