@@ -8,8 +8,8 @@
 // wx offers no fsync: a rename is as durable as the platform makes it (docs/CLIENT-STORAGE.md).
 // wx.setStorage (1 MB per key, 10 MB in all) is not used; user files may hold 200 MB.
 import { STORE_CLOSED, STORE_CORRUPT, STORE_IO, storeError } from './errors';
-import { decodeFrames, decodeSingleFrame, encodeFrames } from './frame';
-import { MAX_STORE_VALUE_BYTES } from './limits';
+import { decodeFrames, encodeFrames } from './frame';
+import { frameStoreValue, unframeStoreValue } from './value';
 import { assertName, assertPrefix, fileToName, nameToFile } from './names';
 import { createSerial } from './serial';
 import type { LocalStore } from './types';
@@ -140,16 +140,12 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
       return run('get', async () => {
         const bytes = await readBytes(kvPath(key));
         if (!bytes) return undefined;
-        const value = decodeSingleFrame(bytes, MAX_STORE_VALUE_BYTES);
-        if (!value) throw storeError(STORE_CORRUPT, 'a stored value failed its checksum', 'get');
-        return value;
+        return unframeStoreValue(bytes);
       });
     },
     async put(key, value) {
       assertName('key', key);
-      if (!(value instanceof Uint8Array)) throw new TypeError('"value" expected Uint8Array');
-      if (value.length > MAX_STORE_VALUE_BYTES) throw new RangeError(`"value" expected at most ${MAX_STORE_VALUE_BYTES} bytes`);
-      const framed = encodeFrames([value], MAX_STORE_VALUE_BYTES);
+      const framed = frameStoreValue(value);
       return run('put', () => writeAtomically(kvDir, nameToFile(key), framed));
     },
     async delete(key) {

@@ -2,7 +2,7 @@
 // records are copied in and out, names are validated the same way, close() is final.
 import { STORE_CLOSED, storeError } from './errors';
 import { encodeFrames } from './frame';
-import { MAX_STORE_VALUE_BYTES } from './limits';
+import { assertStoreValue } from './value';
 import { assertName, assertPrefix } from './names';
 import type { LocalStore } from './types';
 
@@ -34,8 +34,7 @@ export function createMemoryStore(backing: MemoryBacking = createMemoryBacking()
     },
     async put(key, value) {
       assertName('key', key);
-      if (!(value instanceof Uint8Array)) throw new TypeError('"value" expected Uint8Array');
-      if (value.length > MAX_STORE_VALUE_BYTES) throw new RangeError(`"value" expected at most ${MAX_STORE_VALUE_BYTES} bytes`);
+      assertStoreValue(value);
       open('put');
       values.set(key, value.slice());
     },

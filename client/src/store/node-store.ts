@@ -8,9 +8,9 @@
 // File names come from names.ts (injective, no '/', no '..', case-insensitive safe).
 import { constants, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { STORE_CLOSED, STORE_CORRUPT, STORE_IN_USE, STORE_IO, STORE_UNSAFE, storeError } from './errors';
-import { decodeFrames, decodeSingleFrame, encodeFrames } from './frame';
-import { MAX_STORE_VALUE_BYTES } from './limits';
+import { STORE_CLOSED, STORE_IN_USE, STORE_IO, STORE_UNSAFE, storeError } from './errors';
+import { decodeFrames, encodeFrames } from './frame';
+import { frameStoreValue, unframeStoreValue } from './value';
 import { assertName, assertPrefix, fileToName, nameToFile } from './names';
 import { createSerial } from './serial';
 import type { LocalStore } from './types';
@@ -207,16 +207,12 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
           if (isMissing(e)) return undefined;
           throw e;
         }
-        const value = decodeSingleFrame(bytes, MAX_STORE_VALUE_BYTES);
-        if (!value) throw storeError(STORE_CORRUPT, 'a stored value failed its checksum', 'get');
-        return value;
+        return unframeStoreValue(bytes);
       });
     },
     async put(key, value) {
       assertName('key', key);
-      if (!(value instanceof Uint8Array)) throw new TypeError('"value" expected Uint8Array');
-      if (value.length > MAX_STORE_VALUE_BYTES) throw new RangeError(`"value" expected at most ${MAX_STORE_VALUE_BYTES} bytes`);
-      const framed = encodeFrames([value], MAX_STORE_VALUE_BYTES);
+      const framed = frameStoreValue(value);
       return run('put', () => writeAtomically(kvDir, nameToFile(key), framed));
     },
     async delete(key) {
