@@ -74,40 +74,8 @@ export class NumericTerms {
   /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it. */
   merge(remap: (doc: number) => number): BaseNumeric {
     const deltaKeys = Float64Array.from(this.delta.keys()).sort();
-    let deltaTotal = 0;
-    for (const l of this.delta.values()) deltaTotal += l.length;
-    const { keys: bk, offsets: bo, postings: bp } = this.base;
-    const keys: number[] = [];
-    const offsets: number[] = [0];
-    const postings = new Int32Array(bp.length + deltaTotal);
-    let n = 0;
-    let i = 0;
-    let j = 0;
-    while (i < bk.length || j < deltaKeys.length) {
-      const a = i < bk.length ? bk[i]! : Infinity;
-      const b = j < deltaKeys.length ? deltaKeys[j]! : Infinity;
-      const key = a <= b ? a : b;
-      const start = n;
-      if (a === key) {
-        for (let p = bo[i]!; p < bo[i + 1]!; p++) {
-          const d = remap(bp[p]!);
-          if (d >= 0) postings[n++] = d;
-        }
-        i++;
-      }
-      if (b === key) {
-        for (const doc of this.delta.get(key)!) {
-          const d = remap(doc);
-          if (d >= 0) postings[n++] = d;
-        }
-        j++;
-      }
-      if (n > start) {
-        keys.push(key);
-        offsets.push(n);
-      }
-    }
-    return { keys: Float64Array.from(keys), offsets: Uint32Array.from(offsets), postings: postings.slice(0, n) };
+    const merged = mergeSorted(this.base, Array.from(deltaKeys), this.delta, remap);
+    return { ...merged, keys: Float64Array.from(merged.keys) };
   }
 }
 
@@ -143,41 +111,7 @@ export class StringTerms {
   }
 
   merge(remap: (doc: number) => number): BaseStrings {
-    const deltaKeys = [...this.delta.keys()].sort();
-    let deltaTotal = 0;
-    for (const l of this.delta.values()) deltaTotal += l.length;
-    const { keys: bk, offsets: bo, postings: bp } = this.base;
-    const keys: string[] = [];
-    const offsets: number[] = [0];
-    const postings = new Int32Array(bp.length + deltaTotal);
-    let n = 0;
-    let i = 0;
-    let j = 0;
-    while (i < bk.length || j < deltaKeys.length) {
-      const a = i < bk.length ? bk[i]! : null;
-      const b = j < deltaKeys.length ? deltaKeys[j]! : null;
-      const key = a === null ? b! : b === null ? a : a <= b ? a : b;
-      const start = n;
-      if (a === key) {
-        for (let p = bo[i]!; p < bo[i + 1]!; p++) {
-          const d = remap(bp[p]!);
-          if (d >= 0) postings[n++] = d;
-        }
-        i++;
-      }
-      if (b === key) {
-        for (const doc of this.delta.get(key)!) {
-          const d = remap(doc);
-          if (d >= 0) postings[n++] = d;
-        }
-        j++;
-      }
-      if (n > start) {
-        keys.push(key);
-        offsets.push(n);
-      }
-    }
-    return { keys, offsets: Uint32Array.from(offsets), postings: postings.slice(0, n) };
+    return mergeSorted(this.base, [...this.delta.keys()].sort(), this.delta, remap);
   }
 }
 
@@ -234,4 +168,51 @@ export function union(lists: Int32Array[], docCount: number): Int32Array {
   let n = 0;
   for (let d = 0; d < docCount && n < count; d++) if (mark[d]) out[n++] = d;
   return out;
+}
+
+/**
+ * Merges a base (sorted keys, offsets, postings) with sorted delta keys and their lists, in
+ * key order; `remap` gives a document's new ID, or -1 to drop it. Keys left with no
+ * postings are dropped. Shared by the numeric and the string index.
+ */
+function mergeSorted<K extends number | string>(
+  base: { readonly keys: ArrayLike<K>; readonly offsets: Uint32Array; readonly postings: Int32Array },
+  deltaKeys: readonly K[],
+  delta: ReadonlyMap<K, readonly number[]>,
+  remap: (doc: number) => number,
+): { keys: K[]; offsets: Uint32Array; postings: Int32Array } {
+  let deltaTotal = 0;
+  for (const l of delta.values()) deltaTotal += l.length;
+  const { keys: bk, offsets: bo, postings: bp } = base;
+  const keys: K[] = [];
+  const offsets: number[] = [0];
+  const postings = new Int32Array(bp.length + deltaTotal);
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < bk.length || j < deltaKeys.length) {
+    const a = i < bk.length ? bk[i]! : null;
+    const b = j < deltaKeys.length ? deltaKeys[j]! : null;
+    const key = a === null ? b! : b === null ? a : a <= b ? a : b;
+    const start = n;
+    if (a === key) {
+      for (let p = bo[i]!; p < bo[i + 1]!; p++) {
+        const d = remap(bp[p]!);
+        if (d >= 0) postings[n++] = d;
+      }
+      i++;
+    }
+    if (b === key) {
+      for (const doc of delta.get(key)!) {
+        const d = remap(doc);
+        if (d >= 0) postings[n++] = d;
+      }
+      j++;
+    }
+    if (n > start) {
+      keys.push(key);
+      offsets.push(n);
+    }
+  }
+  return { keys, offsets: Uint32Array.from(offsets), postings: postings.slice(0, n) };
 }
