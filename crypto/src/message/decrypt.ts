@@ -25,7 +25,7 @@ import { unpad } from '../padding';
 import type { Primitives } from '../primitives/types';
 import { decodeGroupMessage, MESSAGE_SIGNATURE_BYTES, type GroupMessageHeader } from '../wire/message';
 import { messageKeyNonce, MESSAGE_KEY_BYTES, nextChainKey } from './chain';
-import { messageAad, messageSignatureInput } from './encrypt';
+import { messageAad, MESSAGE_SIGNATURE_PREFIX } from './encrypt';
 import { DUPLICATE_MESSAGE, OWN_MESSAGE, SENDER_REMOVED, TOO_FAR_IN_FUTURE, UNKNOWN_EPOCH, UNKNOWN_SENDER, WRONG_GROUP } from './errors';
 import { REVOKED, type ChainSlot, type EpochChains, type MessageMember, type ReceiverState, type ReceivingChain, type SkippedKey } from './state';
 
@@ -45,6 +45,30 @@ export interface DecryptedGroupMessage {
   readonly sender: MessageMember;
   /** The state to persist (the input state is unchanged). */
   readonly nextState: ReceiverState;
+}
+
+/**
+ * One buffer, reused across calls, for the bytes a message signature covers (public data
+ * only: label prefix, transcript hash, member ID, header, sealed). A fresh 1 KiB array per
+ * message costs more than the copy into it. Inputs above the cap get their own array.
+ */
+const SIGNED_REUSE_MAX_BYTES = 64 * 1024;
+const PREFIX_BYTES = MESSAGE_SIGNATURE_PREFIX.length;
+let signedBuffer = new Uint8Array(0);
+
+/** prefix || transcriptHash || memberId || header || sealed (messageSignatureInput, without a fresh array). */
+function signedInput(transcriptHash: Uint8Array, memberId: Uint8Array, headerAndSealed: Uint8Array): Uint8Array {
+  const length = PREFIX_BYTES + 64 + headerAndSealed.length;
+  let buf = signedBuffer;
+  if (buf.length < length) {
+    buf = new Uint8Array(length);
+    if (length <= SIGNED_REUSE_MAX_BYTES) signedBuffer = buf;
+  }
+  buf.set(MESSAGE_SIGNATURE_PREFIX);
+  buf.set(transcriptHash, PREFIX_BYTES);
+  buf.set(memberId, PREFIX_BYTES + 32);
+  buf.set(headerAndSealed, PREFIX_BYTES + 64);
+  return buf.subarray(0, length);
 }
 
 function fail(code: string, message: string): never {
@@ -98,7 +122,7 @@ export function decryptGroupMessage(
     fail(TOO_FAR_IN_FUTURE, `generation is more than ${MAX_FORWARD_JUMP} ahead of the chain`);
   }
 
-  const signed = messageSignatureInput(ep.transcriptHash, sender.memberId, message.subarray(0, message.length - MESSAGE_SIGNATURE_BYTES));
+  const signed = signedInput(ep.transcriptHash, sender.memberId, message.subarray(0, message.length - MESSAGE_SIGNATURE_BYTES));
   if (!p.ed25519Verify(sender.identityKey, signed, parts.signature)) {
     fail(BAD_SIGNATURE, 'message signature does not verify for this epoch and sender');
   }

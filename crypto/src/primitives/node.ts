@@ -27,7 +27,7 @@ import {
 import { wipe } from '../bytes';
 import { LruCache, bytesKey } from './lru-cache';
 import { SecretKeyCache } from './secret-key-cache';
-import { loadSodium, loadSodiumBackend } from './sodium';
+import { loadSodium, loadSodiumDirect } from './sodium';
 import type { RawBackend } from './types';
 
 /** DER prefixes of PKCS#8 private keys for the two curves (RFC 8410); secrets go in by DER so we can wipe the buffer. */
@@ -89,7 +89,10 @@ const SMALL_MAC_INPUT_BYTES = 4096;
 
 export async function loadNodeBackend(): Promise<RawBackend> {
   const sodium = await loadSodium();
-  const small = await loadSodiumBackend();
+  const small = await loadSodiumDirect();
+  /** libsodium's expand takes a 32-byte PRK; a longer caller-supplied PRK goes to OpenSSL. */
+  const smallExpand = (prk: Uint8Array, info: Uint8Array, length: number): Uint8Array =>
+    length === 0 ? new Uint8Array(0) : prk.length === 32 ? small.hkdfExpand(prk, info, length) : opensslExpand(prk, info, length);
 
   const edSecret = new SecretKeyCache<{ key: KeyObject; publicKey: Uint8Array | undefined }>();
   const prepareEd = (seed: Uint8Array) => ({ key: privateKeyObject(ED25519_PKCS8, seed), publicKey: undefined });
@@ -171,9 +174,8 @@ export async function loadNodeBackend(): Promise<RawBackend> {
         return sodiumDh(privateKey, publicKey);
       }
     },
-    xchachaSeal: (key, nonce, plaintext, aad) => sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, null, nonce, key),
-    xchachaOpen: (key, nonce, sealed, aad) =>
-      openOrNull(() => sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed, aad, nonce, key)),
+    xchachaSeal: small.xchachaSeal,
+    xchachaOpen: small.xchachaOpen,
     chachaSeal: (key, nonce, plaintext, aad) => {
       const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
       cipher.setAAD(aad, { plaintextLength: plaintext.length });
@@ -201,11 +203,11 @@ export async function loadNodeBackend(): Promise<RawBackend> {
         return out;
       }),
     hmacSha256: (key, data) =>
-      data.length < SMALL_MAC_INPUT_BYTES ? small.hmacSha256(key, data) : plain(createHmac('sha256', key).update(data).digest()),
+      data.length < SMALL_MAC_INPUT_BYTES ? small.hkdfExtract(key, data) : plain(createHmac('sha256', key).update(data).digest()),
     hkdfSha256Extract: (salt, ikm) =>
-      ikm.length < SMALL_MAC_INPUT_BYTES ? small.hkdfSha256Extract(salt, ikm) : plain(createHmac('sha256', salt).update(ikm).digest()),
+      ikm.length < SMALL_MAC_INPUT_BYTES ? small.hkdfExtract(salt, ikm) : plain(createHmac('sha256', salt).update(ikm).digest()),
     hkdfSha256Expand: (prk, info, length) =>
-      info.length < SMALL_MAC_INPUT_BYTES ? small.hkdfSha256Expand(prk, info, length) : opensslExpand(prk, info, length),
+      info.length < SMALL_MAC_INPUT_BYTES ? smallExpand(prk, info, length) : opensslExpand(prk, info, length),
     sha256: (data) => plain(createHash('sha256').update(data).digest()),
     sha512: (data) => plain(createHash('sha512').update(data).digest()),
   };
