@@ -42,16 +42,8 @@ import {
 import { decodeWelcomePayload } from '../../src/wire/welcome';
 import { defaultPolicy, p } from './helpers';
 import { Device, lookupOf, TestRelay } from './harness';
+import { expectCode } from '../expect-code';
 
-function expectCode(fn: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected ${code}`).toMatchObject({ name: 'E2eeError', code });
-}
 
 /** owner creates; admin, alice, bob join; admin promoted. Everyone synced. */
 function group(names = ['admin', 'alice', 'bob']) {

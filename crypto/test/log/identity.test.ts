@@ -22,16 +22,8 @@ import { decodeGroupInfo, encodeGroupInfo } from '../../src/wire/group-info';
 import { decodePrekeyBundle, encodePrekeyBundle, verifyPrekeyBundle } from '../../src/wire/identity';
 import { decodeWelcomePayload, encodeWelcomePayload } from '../../src/wire/welcome';
 import { p } from './helpers';
+import { expectCode } from '../expect-code';
 
-function expectCode(fn: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected ${code}`).toMatchObject({ name: 'E2eeError', code });
-}
 
 describe('member ID', () => {
   it('is a 32-byte labelled hash, distinct from a plain SHA-256 of the key', () => {

@@ -31,16 +31,8 @@ import {
 } from '../../src/log/public-fold';
 import { headHashOfEntry, logEntryContentOf } from '../../src/wire/log-entry';
 import { createEntry, defaultPolicy, entryOn, identity, p, sortKeysById, type Built, type TestIdentity } from './helpers';
+import { expectCode } from '../expect-code';
 
-function expectCode(fn: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected ${code}`).toMatchObject({ name: 'E2eeError', code });
-}
 
 function apply(state: PublicGroupState, built: Built): PublicGroupState {
   return foldPublicEntry(p, state, built.bytes, built.envelopes);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes } from '../../src/bytes';
-import { BAD_SIGNATURE, isE2eeError } from '../../src/errors';
+import { BAD_SIGNATURE } from '../../src/errors';
 import { KDF, SIG } from '../../src/labels';
 import { deriveSecret, expandWithLabel, verifyWithLabel } from '../../src/kdf';
 import {
@@ -31,22 +31,13 @@ import { BAD_PADDING, paddedLength } from '../../src/padding';
 import type { Primitives } from '../../src/primitives/types';
 import { GROUP_MESSAGE_OVERHEAD_BYTES, GROUP_MESSAGE_HEADER_BYTES } from '../../src/wire/message';
 import { chainOf, enter, epochInput, GROUP, identity, OTHER_GROUP, p, send, skippedIn, text } from './helpers';
+import { expectCode } from '../expect-code';
 
 const alice = identity(1);
 const bob = identity(2);
 const carol = identity(3);
 const members = [alice, bob, carol];
 
-function expectCode(fn: () => unknown, code: string): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(isE2eeError(thrown), `expected E2eeError ${code}, got ${String(thrown)}`).toBe(true);
-  expect((thrown as { code: string }).code).toBe(code);
-}
 
 function setup(epoch = 1) {
   const input = epochInput(GROUP, epoch, members);

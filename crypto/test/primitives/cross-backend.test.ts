@@ -7,28 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { bytesToHex, equalBytes } from '../../src/bytes';
 import { AUTH_FAILED } from '../../src/errors';
 import type { Primitives } from '../../src/primitives/types';
-import { loadAll, outcome } from './backends';
+import { agree as agreeOn, bytes, key32, loadAll, outcome, tamper } from './backends';
 
 const RUNS = 1000;
 const backends = (await loadAll()).map((b) => b.p);
 
-const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
-const key32 = bytes(32, 32);
-
 /** Asserts every backend returns the same bytes for `f`, and returns them. */
-function agree(f: (p: Primitives) => Uint8Array): Uint8Array {
-  const outs = backends.map(f);
-  const first = bytesToHex(outs[0]!);
-  for (let i = 1; i < outs.length; i++) expect(bytesToHex(outs[i]!), backends[i]!.backend).toBe(first);
-  return outs[0]!;
-}
-
-/** Flips one byte of a copy (xor with a non-zero value). */
-function tamper(data: Uint8Array, index: number, xor: number): Uint8Array {
-  const out = data.slice();
-  out[index % out.length]! ^= xor;
-  return out;
-}
+const agree = (f: (p: Primitives) => Uint8Array): Uint8Array => agreeOn(backends, f);
 
 describe(`cross-backend properties (${backends.map((p) => p.backend).join(', ')}; ${RUNS} cases each)`, () => {
   it('X25519: identical public keys and shared secrets, both directions', () => {
