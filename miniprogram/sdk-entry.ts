@@ -22,6 +22,7 @@ import {
 } from '../crypto/src/wire/http-bodies';
 import { signRelayAuthChallenge } from '../crypto/src/wire/relay-auth';
 import { decodeRelayFrame, encodeClientFrame, FRAME } from '../crypto/src/wire/relay-frames';
+import { MAX_WX_SOCKETS, wxPlatform, type WxNetLike, type WxPlatformOptions } from './lib/wx-platform';
 
 export { bytesToHex, equalBytes, hexToBytes, utf8DecodeStrict, utf8Encode };
 export { E2eeError, isE2eeError };
@@ -29,6 +30,8 @@ export { createPrimitives, nobleBackend };
 export { createEntropyPool, wxRandomFill, openFsmStore };
 export { encodeAuthChallengeRequest, decodeAuthChallengeResponse, encodeAuthSessionRequest, decodeAuthSessionResponse, signRelayAuthChallenge };
 export { encodeClientFrame, decodeRelayFrame, FRAME };
+export { wxPlatform, MAX_WX_SOCKETS };
+export type { WxNetLike, WxPlatformOptions };
 export type { EntropyPool, FileSystemManagerLike, LocalStore, Primitives, WxRandomLike };
 
 /** Version of the bundle's exported surface (bumped when the SDK lands). */

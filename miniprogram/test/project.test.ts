@@ -78,13 +78,17 @@ describe('project.config.json and app.json', () => {
 
 describe('dependency direction (miniprogram -> client -> crypto)', () => {
   const sources = (dir: string): string[] =>
-    readdirSync(join(MINIPROGRAM_ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    !existsSync(join(MINIPROGRAM_ROOT, dir)) ? [] : readdirSync(join(MINIPROGRAM_ROOT, dir), { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? sources(`${dir}/${e.name}`) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [`${dir}/${e.name}`] : [],
     );
   const importsOf = (file: string) => [...readFileSync(join(MINIPROGRAM_ROOT, file), 'utf8').matchAll(/from\s+'([^']+)'|require\('([^']+)'\)/g)].map((m) => (m[1] ?? m[2])!);
 
-  it('app, lib and pages import only the mini program itself (and lib/sdk.js at run time)', () => {
-    const files = ['app.ts', ...sources('lib'), ...sources('pages')];
+  const packaged = new Set(packageFiles());
+  /** Build inputs of lib/sdk.js: sdk-entry.ts and every other source packOptions.ignore leaves out (bridge/, lib/wx-platform.ts). */
+  const bundleInputs = () => ['sdk-entry.ts', ...sources('lib'), ...sources('bridge')].filter((f) => !packaged.has(f));
+
+  it('packaged app, lib and page files import only the mini program itself (and lib/sdk.js at run time)', () => {
+    const files = ['app.ts', ...sources('lib'), ...sources('pages')].filter((f) => packaged.has(f));
     expect(files.length).toBeGreaterThan(10);
     const outside = (file: string, spec: string) => !spec.startsWith('.') || relative(MINIPROGRAM_ROOT, resolve(MINIPROGRAM_ROOT, dirname(file), spec)).startsWith('..');
     const bad = files.flatMap((f) => importsOf(f).filter((spec) => outside(f, spec)).map((spec) => `${f} -> ${spec}`));
@@ -93,10 +97,30 @@ describe('dependency direction (miniprogram -> client -> crypto)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('the bundle entry reaches client/ and crypto/ only, never relay/', () => {
+  it('bundle inputs are left out of the package, and no packaged file imports one', () => {
+    const inputs = bundleInputs();
+    expect(inputs).toContain('lib/wx-platform.ts');
+    for (const f of inputs) expect(packaged.has(f), f).toBe(false);
+    const pageFiles = ['app.ts', ...sources('lib'), ...sources('pages')].filter((f) => packaged.has(f));
+    const reachesInput = pageFiles.flatMap((f) =>
+      importsOf(f)
+        .filter((spec) => spec.startsWith('.'))
+        .map((spec) => relative(MINIPROGRAM_ROOT, resolve(MINIPROGRAM_ROOT, dirname(f), spec)) + '.ts')
+        .filter((target) => inputs.includes(target))
+        .map((target) => `${f} -> ${target}`),
+    );
+    expect(reachesInput).toEqual([]);
+  });
+
+  it('the bundle inputs reach client/, crypto/ and each other only, never relay/', () => {
     const specs = importsOf('sdk-entry.ts');
     expect(specs.some((s) => s.startsWith('../crypto/src/'))).toBe(true);
-    expect(specs.every((s) => /^\.\.\/(crypto|client)\/src\//.test(s))).toBe(true);
+    for (const file of bundleInputs()) {
+      for (const spec of importsOf(file)) {
+        const target = relative(MINIPROGRAM_ROOT, resolve(MINIPROGRAM_ROOT, dirname(file), spec));
+        expect(/^\.\.\/(crypto|client)\/src\//.test(target) || !target.startsWith('..'), `${file} -> ${spec}`).toBe(true);
+      }
+    }
   });
 });
 
