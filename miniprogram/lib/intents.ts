@@ -4,7 +4,13 @@ import type { GroupKind, JoinPolicy, MessageKind } from './view-model';
 
 export type Intent =
   | { type: 'send-text'; chatId: string; text: string; replyTo: string | null; mentions: string[]; mentionAll: boolean }
-  | { type: 'send-media'; chatId: string; media: 'image' | 'video' | 'voice' | 'file'; localPath: string }
+  /** `durationMs`: voice and video length as the recorder or picker reported it (0 when unknown). */
+  | { type: 'send-media'; chatId: string; media: 'image' | 'video' | 'voice' | 'file'; localPath: string; durationMs: number }
+  | { type: 'create-poll'; chatId: string; question: string; options: string[] }
+  | { type: 'ask-question'; chatId: string; question: string }
+  | { type: 'answer'; chatId: string; messageId: string; text: string }
+  /** Download and decrypt an attachment; the SDK fills `attachment.localPath` when done. */
+  | { type: 'open-attachment'; chatId: string; messageId: string }
   | { type: 'recall'; chatId: string; messageId: string }
   | { type: 'vote'; chatId: string; messageId: string; optionId: string }
   | { type: 'mark-read'; chatId: string }
@@ -35,6 +41,7 @@ export type Intent =
     }
   /** Opened from a share card: the card carries only the invite ID. */
   | { type: 'join-by-invite'; inviteId: string }
-  | { type: 'subscribe-notifications' };
+  /** After the user accepted content-free subscription templates on a tap (wx.requestSubscribeMessage). */
+  | { type: 'subscribe-notifications'; templateIds: string[] };
 
 export type IntentType = Intent['type'];

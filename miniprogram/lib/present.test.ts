@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { badgeText, bubbleRows, chatListRows, formatListTime, mentionCandidates, messagePreview, sortChats, trailingMention } from './present';
+import { badgeText, bubbleRows, chatListRows, cleanPoll, formatListTime, mentionCandidates, messagePreview, sortChats, trailingMention } from './present';
 import type { ChatSummary, MemberSummary, MessageView } from './view-model';
 
 const chat = (over: Partial<ChatSummary> & { chatId: string }): ChatSummary => ({
@@ -131,5 +131,22 @@ describe('mentions', () => {
     expect(trailingMention('@')).toBe('');
     expect(trailingMention('邮件 a@b.com 已发')).toBeNull();
     expect(trailingMention('@张三 你好')).toBeNull();
+  });
+});
+
+describe('cleanPoll', () => {
+  it('trims, drops blank options and keeps the order', () => {
+    expect(cleanPoll(' 去哪？ ', [' 公园 ', '', '  ', '博物馆'])).toEqual({ question: '去哪？', options: ['公园', '博物馆'] });
+  });
+  it('refuses a missing question, too few, too many, repeated or over-long options', () => {
+    expect(cleanPoll('  ', ['a', 'b'])).toEqual({ problem: '请输入投票问题' });
+    expect(cleanPoll('q', ['a', ' '])).toEqual({ problem: '至少需要 2 个选项' });
+    expect(cleanPoll('q', Array.from({ length: 11 }, (_, i) => `o${i}`))).toEqual({ problem: '最多 10 个选项' });
+    expect(cleanPoll('q', ['同意', ' 同意'])).toEqual({ problem: '选项不能重复' });
+    expect(cleanPoll('q', ['a', '字'.repeat(201)])).toEqual({ problem: '选项最多 200 个字' });
+    expect(cleanPoll('问'.repeat(201), ['a', 'b'])).toEqual({ problem: '问题最多 200 个字' });
+  });
+  it('counts characters, not UTF-16 units (emoji count once)', () => {
+    expect(cleanPoll('q', ['a', '😀'.repeat(200)])).toMatchObject({ options: ['a', '😀'.repeat(200)] });
   });
 });

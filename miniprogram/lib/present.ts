@@ -123,7 +123,11 @@ export interface BubbleRow {
   pollQuestion: string;
   /** Local path of a decrypted image, '' when none or not yet downloaded. */
   imagePath: string;
+  /** Local path of decrypted voice, video or file, '' until downloaded (tap downloads it). */
+  mediaPath: string;
   qaAnswers: { senderName: string; text: string }[];
+  /** A question anyone may answer (回答). */
+  canAnswer: boolean;
 }
 
 function blankBubble(key: string, row: BubbleRow['row'], text: string): BubbleRow {
@@ -144,7 +148,9 @@ function blankBubble(key: string, row: BubbleRow['row'], text: string): BubbleRo
     pollOptions: [],
     pollQuestion: '',
     imagePath: '',
+    mediaPath: '',
     qaAnswers: [],
+    canAnswer: false,
   };
 }
 
@@ -178,7 +184,9 @@ export function bubbleRows(messages: readonly MessageView[], now: number): Bubbl
       pollOptions: m.poll ? m.poll.options.map((o) => ({ ...o })) : [],
       pollQuestion: m.poll ? m.poll.question : m.qa ? m.qa.question : '',
       imagePath: m.kind === 'image' && m.attachment ? m.attachment.localPath : '',
+      mediaPath: (m.kind === 'voice' || m.kind === 'video' || m.kind === 'file') && m.attachment ? m.attachment.localPath : '',
       qaAnswers: m.qa ? m.qa.answers.map((a) => ({ senderName: a.senderName, text: a.text })) : [],
+      canAnswer: m.kind === 'qa' && m.status === 'sent',
     });
   }
   return rows;
@@ -229,4 +237,25 @@ export const EMOJI_PANEL = [
 export function trailingMention(text: string): string | null {
   const m = /@([^\s@]*)$/.exec(text);
   return m ? m[1]! : null;
+}
+
+/** Longest poll question, option, or Q&A text a member may type (characters). */
+export const MAX_POLL_TEXT_CHARS = 200;
+export const MIN_POLL_OPTIONS = 2;
+export const MAX_POLL_OPTIONS = 10;
+
+/**
+ * A poll as typed into the form: trimmed, blank options dropped, duplicates refused.
+ * Returns the reason in Chinese when it cannot be sent, else the cleaned poll.
+ */
+export function cleanPoll(question: string, options: readonly string[]): { question: string; options: string[] } | { problem: string } {
+  const q = question.trim();
+  if (!q) return { problem: '请输入投票问题' };
+  if (Array.from(q).length > MAX_POLL_TEXT_CHARS) return { problem: `问题最多 ${MAX_POLL_TEXT_CHARS} 个字` };
+  const opts = options.map((o) => o.trim()).filter((o) => o !== '');
+  if (opts.length < MIN_POLL_OPTIONS) return { problem: `至少需要 ${MIN_POLL_OPTIONS} 个选项` };
+  if (opts.length > MAX_POLL_OPTIONS) return { problem: `最多 ${MAX_POLL_OPTIONS} 个选项` };
+  if (opts.some((o) => Array.from(o).length > MAX_POLL_TEXT_CHARS)) return { problem: `选项最多 ${MAX_POLL_TEXT_CHARS} 个字` };
+  if (new Set(opts).size !== opts.length) return { problem: '选项不能重复' };
+  return { question: q, options: opts };
 }

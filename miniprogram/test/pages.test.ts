@@ -299,6 +299,175 @@ describe('chat page', () => {
   });
 });
 
+describe('chat page: polls, Q&A, voice, media and attachments', () => {
+  type SheetOpts = { itemList: string[]; success: (r: { tapIndex: number }) => void };
+  function model(me = ZHANG, over: Parameters<typeof chatView>[1] = {}) {
+    const view = chatView(me, over);
+    return viewModel({ chats: [chatSummary({ chatId: view.chatId })], chatViews: { [view.chatId]: view } });
+  }
+  function chooseFromSheet(item: string): void {
+    vi.spyOn(wxApi(), 'showActionSheet').mockImplementation(((opts: SheetOpts) => {
+      expect(opts.itemList).toEqual(['图片', '视频', '文件', '投票', '问答']);
+      opts.success({ tapIndex: opts.itemList.indexOf(item) });
+    }) as never);
+  }
+
+  it('creates a poll from the attach menu: refuses too few or repeated options, then emits a cleaned poll', async () => {
+    store.setViewModel(model());
+    const page = await mount('chat', { chatId: 'g-parents' });
+    const intents = recordIntents();
+    chooseFromSheet('投票');
+    page.querySelector('.attach')!.dispatchEvent('tap');
+    await tick();
+    expect(page.querySelector('.compose-title')?.dom.textContent).toBe('发起投票');
+    page.querySelector('.compose-question')!.dispatchEvent('input', { detail: { value: ' 周六几点集合？ ' } });
+    page.querySelectorAll('.compose-option')[0]!.dispatchEvent('input', { detail: { value: '八点' } });
+    await tick();
+    page.querySelector('.compose-submit')!.dispatchEvent('tap');
+    await tick();
+    expect(page.querySelector('.compose-problem')?.dom.textContent).toBe('至少需要 2 个选项');
+    page.querySelectorAll('.compose-option')[1]!.dispatchEvent('input', { detail: { value: '八点' } });
+    await tick();
+    page.querySelector('.compose-submit')!.dispatchEvent('tap');
+    await tick();
+    expect(page.querySelector('.compose-problem')?.dom.textContent).toBe('选项不能重复');
+    page.querySelector('.compose-add')!.dispatchEvent('tap');
+    await tick();
+    expect(page.querySelectorAll('.compose-option')).toHaveLength(3);
+    page.querySelectorAll('.compose-option')[1]!.dispatchEvent('input', { detail: { value: '九点' } });
+    await tick();
+    page.querySelector('.compose-submit')!.dispatchEvent('tap');
+    await tick();
+    expect(intents).toEqual([{ type: 'create-poll', chatId: 'g-parents', question: '周六几点集合？', options: ['八点', '九点'] }]);
+    expect(page.querySelector('.compose-form')).toBeFalsy();
+  });
+
+  it('asks a question, and answers one through the composer', async () => {
+    store.setViewModel(model());
+    const page = await mount('chat', { chatId: 'g-parents' });
+    const intents = recordIntents();
+    chooseFromSheet('问答');
+    page.querySelector('.attach')!.dispatchEvent('tap');
+    await tick();
+    page.querySelector('.compose-submit')!.dispatchEvent('tap');
+    await tick();
+    expect(page.querySelector('.compose-problem')?.dom.textContent).toBe('请输入问题');
+    page.querySelector('.compose-question')!.dispatchEvent('input', { detail: { value: '带什么材料？' } });
+    await tick();
+    page.querySelector('.compose-submit')!.dispatchEvent('tap');
+    await tick();
+    page.querySelector('.qa-reply')!.dispatchEvent('tap'); // the question x9: 几点集合？
+    await tick();
+    expect(page.querySelector('.answer-bar .reply-text')?.dom.textContent).toBe('回答 几点集合？');
+    page.querySelector('.input')!.dispatchEvent('input', { detail: { value: '七点半' } });
+    await tick();
+    page.querySelector('.send')!.dispatchEvent('tap');
+    await tick();
+    expect(intents).toEqual([
+      { type: 'ask-question', chatId: 'g-parents', question: '带什么材料？' },
+      { type: 'answer', chatId: 'g-parents', messageId: 'x9', text: '七点半' },
+    ]);
+    expect(intents.some((i) => i.type === 'send-text')).toBe(false);
+    expect(page.querySelector('.answer-bar')).toBeFalsy();
+  });
+
+  it('tapping a file not yet downloaded asks the SDK to fetch it; once local, voice plays and files open', async () => {
+    const voice = { localPath: '', name: '', sizeBytes: 9000, durationSec: 7 };
+    const messages = [
+      { ...chatView(ZHANG).messages[4]! }, // x5: 合同.pdf, not downloaded
+      { ...chatView(ZHANG).messages[0]!, messageId: 'v1', kind: 'voice' as const, text: '', attachment: voice },
+    ];
+    store.setViewModel(model(ZHANG, { messages }));
+    const page = await mount('chat', { chatId: 'g-parents' });
+    const intents = recordIntents();
+    expect(texts(page, '.media')).toEqual(['[文件] 合同.pdf (200.0 KB)', '[语音] 7″']);
+    page.querySelectorAll('.media')[0]!.dispatchEvent('tap');
+    page.querySelectorAll('.media')[1]!.dispatchEvent('tap');
+    await tick();
+    expect(intents).toEqual([
+      { type: 'open-attachment', chatId: 'g-parents', messageId: 'x5' },
+      { type: 'open-attachment', chatId: 'g-parents', messageId: 'v1' },
+    ]);
+
+    const play = vi.fn();
+    const audio = { src: '', play, stop: vi.fn(), destroy: vi.fn() };
+    vi.spyOn(wxApi(), 'createInnerAudioContext').mockReturnValue(audio as never);
+    const openDocument = vi.spyOn(wxApi(), 'openDocument').mockImplementation((() => undefined) as never);
+    const local = messages.map((m, i) => ({ ...m, attachment: { ...m.attachment!, localPath: `wxfile://usr/files/${i}` } }));
+    store.setViewModel(model(ZHANG, { messages: local }));
+    await tick();
+    page.querySelectorAll('.media')[0]!.dispatchEvent('tap');
+    page.querySelectorAll('.media')[1]!.dispatchEvent('tap');
+    await tick();
+    expect(openDocument).toHaveBeenCalledWith(expect.objectContaining({ filePath: 'wxfile://usr/files/0' }));
+    expect(audio.src).toBe('wxfile://usr/files/1');
+    expect(play).toHaveBeenCalledTimes(1);
+    expect(intents).toHaveLength(2); // nothing more asked of the SDK
+  });
+
+  it('a downloaded video renders as a video element', async () => {
+    const video = { ...chatView(ZHANG).messages[0]!, messageId: 'v2', kind: 'video' as const, text: '', attachment: { localPath: 'wxfile://usr/v.mp4', name: '', sizeBytes: 1, durationSec: 3 } };
+    store.setViewModel(model(ZHANG, { messages: [video] }));
+    const page = await mount('chat', { chatId: 'g-parents' });
+    expect(page.querySelectorAll('.video')).toHaveLength(1);
+    expect(page.querySelector('.media')).toBeFalsy();
+  });
+
+  it('records a voice message on tap, and sends it with its duration when stopped', async () => {
+    let onStop: ((r: { tempFilePath: string; duration: number }) => void) | undefined;
+    const recorder = {
+      start: vi.fn(),
+      stop: vi.fn(() => onStop?.({ tempFilePath: 'wxfile://tmp/voice.aac', duration: 4200 })),
+      onStop: (fn: typeof onStop) => (onStop = fn),
+      onError: vi.fn(),
+    };
+    vi.spyOn(wxApi(), 'getRecorderManager').mockReturnValue(recorder as never);
+    store.setViewModel(model());
+    const page = await mount('chat', { chatId: 'g-parents' });
+    const intents = recordIntents();
+    page.querySelector('.voice')!.dispatchEvent('tap');
+    await tick();
+    expect(recorder.start).toHaveBeenCalledWith(expect.objectContaining({ duration: 60_000 }));
+    expect(page.querySelector('.voice')?.dom.textContent).toBe('■');
+    page.querySelector('.voice')!.dispatchEvent('tap');
+    await tick();
+    expect(intents).toEqual([{ type: 'send-media', chatId: 'g-parents', media: 'voice', localPath: 'wxfile://tmp/voice.aac', durationMs: 4200 }]);
+    expect(page.querySelector('.voice')?.dom.textContent).toBe('🎤');
+  });
+
+  it('a member who may send sees no blocked bar', async () => {
+    store.setViewModel(model());
+    const page = await mount('chat', { chatId: 'g-parents' });
+    expect(page.querySelector('.composer.blocked')).toBeFalsy();
+    expect(page.querySelector('.input')).toBeTruthy();
+  });
+});
+
+describe('subscription messages', () => {
+  it('are requested only on a tap, with the configured content-free templates; the SDK hears which were accepted', async () => {
+    const config = requireFromCopy<{ SUBSCRIBE_TEMPLATE_IDS: string[] }>(copy.root, 'lib/config');
+    const toast = vi.spyOn(wxApi(), 'showToast').mockImplementation((() => undefined) as never);
+    const request = vi.spyOn(wxApi(), 'requestSubscribeMessage').mockImplementation(((opts: { tmplIds: string[]; success: (r: Record<string, string>) => void }) =>
+      opts.success({ [opts.tmplIds[0]!]: 'accept', [opts.tmplIds[1]!]: 'reject', errMsg: 'requestSubscribeMessage:ok' })) as never);
+    const intents = recordIntents();
+    const page = await mount('chat-list');
+    expect(request).not.toHaveBeenCalled(); // never on load
+    page.querySelector('.subscribe')!.dispatchEvent('tap');
+    await tick();
+    expect(request).not.toHaveBeenCalled(); // no templates configured: explained, not requested
+    expect(toast).toHaveBeenCalledWith(expect.objectContaining({ title: '未配置离线提醒' }));
+    config.SUBSCRIBE_TEMPLATE_IDS.push('tmpl-new-message', 'tmpl-other');
+    try {
+      page.querySelector('.subscribe')!.dispatchEvent('tap');
+      await tick();
+      expect(request).toHaveBeenCalledWith(expect.objectContaining({ tmplIds: ['tmpl-new-message', 'tmpl-other'] }));
+      expect(intents).toEqual([{ type: 'subscribe-notifications', templateIds: ['tmpl-new-message'] }]);
+    } finally {
+      config.SUBSCRIBE_TEMPLATE_IDS.length = 0;
+    }
+  });
+});
+
 describe('group info, member, search and create-group pages', () => {
   function model(me = OWNER, over: Parameters<typeof groupInfo>[1] = {}) {
     return viewModel({ groupInfos: { 'g-parents': groupInfo(me, over) } });

@@ -71,7 +71,7 @@ describe('project.config.json and app.json', () => {
     for (const page of appJson.pages) {
       const source = readFileSync(join(MINIPROGRAM_ROOT, `${page}.ts`), 'utf8');
       const imports = [...source.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!);
-      for (const spec of imports) expect(spec, page).toMatch(/^\.\.\/\.\.\/lib\/(store|connect|present|view-model|intents)$/);
+      for (const spec of imports) expect(spec, page).toMatch(/^\.\.\/\.\.\/lib\/(store|connect|present|view-model|intents|config)$/);
     }
   });
 });

@@ -1,4 +1,5 @@
 // 群聊列表: pinned chats first, unread badges, muted markers, decrypted previews.
+import { SUBSCRIBE_TEMPLATE_IDS } from '../../lib/config';
 import { connect, datasetOf, disconnect, pageUrl } from '../../lib/connect';
 import { chatListRows, type ChatRow } from '../../lib/present';
 import { dispatch, getViewModel, safeSetData } from '../../lib/store';
@@ -73,9 +74,23 @@ Component({
     onTapCreate() {
       wx.navigateTo({ url: pageUrl('create-group', {}) });
     },
-    /** Opt-in, content-free subscription messages: only ever requested on a user tap. */
+    /**
+     * Opt-in, content-free subscription messages. WeChat only shows the request inside a
+     * tap handler, so the page asks here; the SDK hears which templates were accepted.
+     */
     onTapSubscribe() {
-      dispatch({ type: 'subscribe-notifications' });
+      if (SUBSCRIBE_TEMPLATE_IDS.length === 0) {
+        wx.showToast({ title: '未配置离线提醒', icon: 'none' });
+        return;
+      }
+      wx.requestSubscribeMessage({
+        tmplIds: SUBSCRIBE_TEMPLATE_IDS,
+        success: (res) => {
+          const accepted = SUBSCRIBE_TEMPLATE_IDS.filter((id) => (res as Record<string, unknown>)[id] === 'accept');
+          if (accepted.length > 0) dispatch({ type: 'subscribe-notifications', templateIds: accepted });
+          wx.showToast({ title: accepted.length > 0 ? '已开启离线提醒' : '未开启离线提醒', icon: 'none' });
+        },
+      });
     },
   },
 });
