@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // are named *.integration.test.ts and live beside the unit tests.
 export default defineConfig({
   test: {
-    include: ['{crypto,client,relay,miniprogram,test-vectors,bench,scripts,demo}/**/*.test.ts'],
+    include: ['{crypto,client,relay,miniprogram,test-vectors,bench,scripts,demo,fuzz}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,0 +1,10 @@
+// Every fuzz target, by name.
+import type { Target } from '../target';
+import { clientTargets } from './client';
+import { cryptoTargets } from './crypto';
+import { redactTargets } from './redact';
+import { relayHttpTarget, relayWsTarget } from './relay';
+
+export function allTargets(): Target[] {
+  return [...cryptoTargets(), ...clientTargets(), ...redactTargets(), relayHttpTarget(), relayWsTarget()];
+}
