@@ -45,6 +45,12 @@ export interface HttpRequest {
   body?: Uint8Array;
   /** The adapter rejects with E2E_ERR_NET_TIMEOUT after this long. */
   timeoutMs: number;
+  /**
+   * Largest response body the caller accepts. An adapter that can tell early (a
+   * content-length, a stream) rejects a larger body with E2E_ERR_NET_BAD_RESPONSE before
+   * reading it all; the caller checks again after. Added by the network layer (additive).
+   */
+  maxResponseBytes?: number;
 }
 
 export interface HttpResponse {
@@ -86,7 +92,14 @@ export interface RelayRefusal {
 export interface Session {
   token: Uint8Array;
   memberId: Uint8Array;
+  /** Expiry in the relay's clock (ms since the Unix epoch). */
   expiresAt: number;
+  /**
+   * The lifetime the relay granted, ms: expiresAt minus the challenge's issue time, both
+   * relay clock. Lets a device with a wrong clock renew in time. Added by the network
+   * layer (additive).
+   */
+  lifetimeMs?: number;
 }
 
 export interface RelayApi {
