@@ -17,14 +17,26 @@ describe('relay config', () => {
       [[], { RELAY_PORT: '80a' }, /RELAY_PORT must be an integer/],
       [[], { RELAY_PORT: '70000' }, /RELAY_PORT must be in 0..65535/],
       [[], { RELAY_SYNCHRONOUS: 'sometimes' }, /RELAY_SYNCHRONOUS must be one of/],
-      [[], { RELAY_STORE: 'postgres' }, /postgres is not available/],
-      [[], { RELAY_REDIS_URL: 'redis://x' }, /RELAY_REDIS_URL/],
+      [[], { RELAY_STORE: 'postgres' }, /RELAY_DATABASE_URL must be a postgres:\/\/ URL/],
+      [[], { RELAY_STORE: 'postgres', RELAY_DATABASE_URL: 'mysql://x' }, /RELAY_DATABASE_URL must be a postgres/],
+      [[], { RELAY_DATABASE_URL: 'postgres://x/db' }, /only used with RELAY_STORE=postgres/],
+      [[], { RELAY_REDIS_URL: 'redis://x' }, /RELAY_REDIS_URL needs RELAY_STORE=postgres/],
+      [[], { RELAY_STORE: 'postgres', RELAY_DATABASE_URL: 'postgres://x/db', RELAY_REDIS_URL: 'http://x' }, /RELAY_REDIS_URL must be a redis/],
+      [[], { RELAY_REDIS_CHANNEL: 'a b' }, /RELAY_REDIS_CHANNEL/],
+      [[], { RELAY_PG_POOL_SIZE: '0' }, /RELAY_PG_POOL_SIZE must be in/],
       [[], { RELAY_SOCKET_SOFT_LIMIT: '9000000', RELAY_SOCKET_HARD_LIMIT: '9000000' }, /HARD_LIMIT must be larger/],
       [[], { RELAY_MAX_FRAME_BYTES: '65536' }, /RELAY_MAX_FRAME_BYTES must exceed/],
       [[], { RELAY_AUDIENCE: 'has space' }, /RELAY_AUDIENCE/],
     ];
     for (const [argv, env, re] of bad) expect(() => loadConfig(argv, env)).toThrow(re);
     expect(() => loadConfig(['--nope'], {})).toThrow(ConfigError);
+  });
+
+  it('PostgreSQL alone (one instance) or with Redis (several instances)', () => {
+    const one = loadConfig(['--store', 'postgres', '--database-url', 'postgres://u:p@127.0.0.1/relay'], {});
+    expect([one.store, one.redisUrl, one.pgPoolSize]).toEqual(['postgres', '', 10]);
+    const many = loadConfig([], { RELAY_STORE: 'postgres', RELAY_DATABASE_URL: 'postgresql://h/db', RELAY_REDIS_URL: 'redis://127.0.0.1:6379', RELAY_REDIS_CHANNEL: 'prod-a' });
+    expect([many.redisUrl, many.redisChannel]).toEqual(['redis://127.0.0.1:6379', 'prod-a']);
   });
 
   it('the documented table lists every setting once', () => {

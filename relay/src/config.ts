@@ -12,7 +12,11 @@ export interface RelayConfig {
   dataDir: string;
   store: 'sqlite' | 'postgres';
   databaseUrl: string;
+  /** PostgreSQL connections per instance. */
+  pgPoolSize: number;
   redisUrl: string;
+  /** Redis pub/sub channel shared by the instances of one deployment. */
+  redisChannel: string;
   synchronous: Synchronous;
   /** Largest WebSocket frame, bytes. */
   maxFrameBytes: number;
@@ -95,9 +99,11 @@ export const SETTINGS = [
   { key: 'host', flag: '--host', env: 'RELAY_HOST', default: '127.0.0.1', meaning: 'address to bind; put a TLS proxy in front for wss', parse: text },
   { key: 'audience', flag: '--audience', env: 'RELAY_AUDIENCE', default: 'wxe2ee-relay', meaning: 'relay name signed into auth challenges (set it to the public host name clients use)', parse: text },
   { key: 'dataDir', flag: '--data-dir', env: 'RELAY_DATA_DIR', default: './data/relay', meaning: 'directory for relay.sqlite (+ -wal, -shm) and blobs/', parse: text },
-  { key: 'store', flag: '--store', env: 'RELAY_STORE', default: 'sqlite', meaning: 'storage backend: sqlite (postgres: issue 8)', parse: oneOf('sqlite', 'postgres') },
-  { key: 'databaseUrl', flag: '--database-url', env: 'RELAY_DATABASE_URL', default: '', meaning: 'PostgreSQL URL when store=postgres', parse: text },
-  { key: 'redisUrl', flag: '--redis-url', env: 'RELAY_REDIS_URL', default: '', meaning: 'Redis URL for cross-instance fan-out (issue 8)', parse: text },
+  { key: 'store', flag: '--store', env: 'RELAY_STORE', default: 'sqlite', meaning: 'storage backend: sqlite (one instance) or postgres (one or several instances sharing the database)', parse: oneOf('sqlite', 'postgres') },
+  { key: 'databaseUrl', flag: '--database-url', env: 'RELAY_DATABASE_URL', default: '', meaning: 'PostgreSQL URL (postgres://user:password@host:5432/db), required when store=postgres', parse: text },
+  { key: 'pgPoolSize', flag: '--pg-pool-size', env: 'RELAY_PG_POOL_SIZE', default: 10, meaning: 'PostgreSQL connections per instance', parse: int(1, 1000) },
+  { key: 'redisUrl', flag: '--redis-url', env: 'RELAY_REDIS_URL', default: '', meaning: 'Redis URL (redis://host:6379) for cross-instance fan-out; needed when more than one instance shares the PostgreSQL database', parse: text },
+  { key: 'redisChannel', flag: '--redis-channel', env: 'RELAY_REDIS_CHANNEL', default: 'wxe2ee-relay', meaning: 'Redis pub/sub channel; one per deployment (every instance of it uses the same)', parse: text },
   { key: 'synchronous', flag: '--synchronous', env: 'RELAY_SYNCHRONOUS', default: 'FULL', meaning: 'SQLite synchronous mode: FULL survives power loss; NORMAL survives kill -9 only', parse: oneOf<Synchronous>('OFF', 'NORMAL', 'FULL', 'EXTRA') },
   { key: 'maxFrameBytes', flag: '--max-frame-bytes', env: 'RELAY_MAX_FRAME_BYTES', default: 256 * KiB, meaning: 'largest WebSocket frame, bytes', parse: int(1 * KiB, 16 * MiB) },
   { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'RELAY_MAX_BODY_BYTES', default: 1 * MiB, meaning: 'largest HTTP body except blobs, bytes (500-member commits need ~100 KiB)', parse: int(4 * KiB, 64 * MiB) },
@@ -147,10 +153,15 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
 }
 
 export function validateConfig(cfg: RelayConfig): RelayConfig {
-  if (cfg.store === 'postgres') {
-    throw new ConfigError('RELAY_STORE=postgres is not available in this version (issue 8); use sqlite');
+  if (cfg.store === 'postgres' && !/^postgres(ql)?:\/\/./.test(cfg.databaseUrl)) {
+    throw new ConfigError('RELAY_DATABASE_URL must be a postgres:// URL when RELAY_STORE=postgres');
   }
-  if (cfg.redisUrl) throw new ConfigError('RELAY_REDIS_URL: cross-instance fan-out is not available in this version (issue 8)');
+  if (cfg.store === 'sqlite' && cfg.databaseUrl) throw new ConfigError('RELAY_DATABASE_URL is only used with RELAY_STORE=postgres');
+  if (cfg.redisUrl) {
+    if (cfg.store !== 'postgres') throw new ConfigError('RELAY_REDIS_URL needs RELAY_STORE=postgres (instances must share one database)');
+    if (!/^rediss?:\/\/./.test(cfg.redisUrl)) throw new ConfigError('RELAY_REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  if (!/^[\x21-\x7e]{1,128}$/.test(cfg.redisChannel)) throw new ConfigError('RELAY_REDIS_CHANNEL must be 1..128 printable ASCII characters without spaces');
   if (cfg.dataDir.trim() === '') throw new ConfigError('RELAY_DATA_DIR must not be empty');
   if (cfg.socketHardLimitBytes <= cfg.socketSoftLimitBytes) {
     throw new ConfigError('RELAY_SOCKET_HARD_LIMIT must be larger than RELAY_SOCKET_SOFT_LIMIT');

@@ -1,13 +1,15 @@
 // The relay's runtime: groups in memory (public view + counters), the write lane (log
 // appends and group-committed sends, one at a time), fan-out to connected devices, catch-up
 // from the database, backpressure. Transport-neutral: the WebSocket server (server.ts) and
-// the HTTP app (app.ts) both call into it.
+// the HTTP app (app.ts) both call into it. With several instances on one database, a Fanout
+// (fanout/) carries each commit to the other instances; the database stays authoritative.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isE2eeError } from '../../crypto/src/errors';
 import { encodeRelayFrame, errorFrame, FRAME, RELAY_ERROR, CLOSE, type RelayErrorName } from '../../crypto/src/wire/relay-frames';
 import type { RelayConfig } from './config';
+import { NO_FANOUT, type Fanout, type FanoutEvent } from './fanout/types';
 import type { GroupView, LogEnforcer } from './log-enforcer';
 import { Metrics } from './metrics';
 import { RateLimiter } from './rate-limit';
@@ -97,6 +99,8 @@ export interface CoreDeps {
   now?: () => number;
   /** Groups kept in memory at most (default MAX_CACHED_GROUPS). */
   maxCachedGroups?: number;
+  /** Cross-instance fan-out (default: none, a single instance). */
+  fanout?: Fanout;
 }
 
 export class RelayCore {
@@ -110,6 +114,7 @@ export class RelayCore {
   readonly claimLimiter: RateLimiter;
   readonly now: () => number;
   readonly blobDir: string;
+  readonly fanout: Fanout;
   private readonly maxCachedGroups: number;
 
   private readonly groupsByHex = new Map<string, GroupRuntime>();
@@ -134,6 +139,9 @@ export class RelayCore {
     this.claimLimiter = new RateLimiter(this.config.claimRatePerMinute / 60, this.config.claimRatePerMinute);
     this.blobDir = join(this.config.dataDir, 'blobs');
     this.maxCachedGroups = deps.maxCachedGroups ?? MAX_CACHED_GROUPS;
+    this.fanout = deps.fanout ?? NO_FANOUT;
+    this.fanout.onEvent((e) => this.onRemoteEvent(e));
+    this.fanout.onResubscribe(() => void this.afterResubscribe());
   }
 
   /** Starts background work: backpressure polling, cursor flushes, retention, session sweeps. */
@@ -181,8 +189,9 @@ export class RelayCore {
     const existing = this.groupsByHex.get(hex);
     if (existing) {
       existing.view = view;
-      existing.lastSeq = g.lastSeq;
-      existing.logLength = g.logLength;
+      // Another instance's events may already have moved the counters past this read.
+      existing.lastSeq = Math.max(existing.lastSeq, g.lastSeq);
+      existing.logLength = Math.max(existing.logLength, g.logLength);
       return existing;
     }
     const rt: GroupRuntime = { ref: g.ref, groupId: g.groupId, view, lastSeq: g.lastSeq, logLength: g.logLength, peers: new Set() };
@@ -261,6 +270,7 @@ export class RelayCore {
       const rt = this.install(out.group, folded.view);
       this.metrics.logEntries++;
       this.afterAppend(rt, 0, entry, folded.stored.envelopes, out.added, out.removed);
+      this.fanout.publish({ kind: 'log', groupRef: rt.ref, groupId: rt.groupId, index: 0, added: out.added, removed: out.removed });
       return { index: 0, head: folded.view.head, epoch: folded.view.epoch };
     });
   }
@@ -294,6 +304,7 @@ export class RelayCore {
       this.install(out.group, view!);
       this.metrics.logEntries++;
       this.afterAppend(g, out.index, entry, envs, out.added, out.removed);
+      this.fanout.publish({ kind: 'log', groupRef: g.ref, groupId: g.groupId, index: out.index, added: out.added, removed: out.removed });
       return { index: out.index, head: view!.head, epoch: view!.epoch };
     });
   }
@@ -362,6 +373,15 @@ export class RelayCore {
       // Load any group not yet cached (rare: the sender's groups are loaded at RESUME).
       const keys = batch.map((s) => bytesToHex(s.groupId));
       for (let i = 0; i < batch.length; i++) if (!this.groupsByHex.has(keys[i]!)) await this.group(batch[i]!.groupId);
+      if (this.fanout.shared) {
+        // A send in an epoch this instance has not seen yet: another instance appended; reload.
+        const stale = new Set<GroupRuntime>();
+        for (let i = 0; i < batch.length; i++) {
+          const g = this.groupsByHex.get(keys[i]!);
+          if (g && batch[i]!.epoch > g.view.epoch) stale.add(g);
+        }
+        for (const g of stale) await this.refreshGroup(g.ref);
+      }
       const records: SendRecord[] = [];
       const accepted: { s: PendingSend; g: GroupRuntime }[] = [];
       const now = this.now();
@@ -398,6 +418,12 @@ export class RelayCore {
         const { s, g } = accepted[i]!;
         const r = results[i]!;
         this.metrics.commitLatency.observe((done - s.arrivedAt) / 1000);
+        if (r.staleEpoch) {
+          // Another instance committed a log entry first (the store checked the epoch under the group lock).
+          this.sendError(s.peer, 'STALE_EPOCH', errDetail('STALE_EPOCH'), s.clientId);
+          void this.refreshGroup(g.ref).catch(() => undefined);
+          continue;
+        }
         if (r.seq === 0) {
           this.sendError(s.peer, 'CONFLICT', 'client message ID already used in another group', s.clientId);
           continue;
@@ -414,7 +440,17 @@ export class RelayCore {
             sentAt: records[i]!.sentAt,
             ciphertext: s.body,
           });
-          this.fanout(g, r.seq, s.peer, frame);
+          this.deliver(g, r.seq, s.peer, frame);
+          this.fanout.publish({
+            kind: 'message',
+            groupRef: g.ref,
+            groupId: g.groupId,
+            seq: r.seq,
+            sender: s.peer.session.memberId,
+            epoch: s.epoch,
+            sentAt: records[i]!.sentAt,
+            body: s.body,
+          });
         }
         if (!s.peer.closed) {
           s.peer.send(encodeRelayFrame({ type: FRAME.SEND_OK, clientMessageId: s.clientId, groupId: g.groupId, seq: r.seq, duplicate: r.duplicate }));
@@ -423,7 +459,8 @@ export class RelayCore {
     }
   }
 
-  private fanout(g: GroupRuntime, seq: number, sender: Peer, frame: Uint8Array): void {
+  /** Live push of message `seq` to the group's sockets here; a socket that missed one catches up. */
+  private deliver(g: GroupRuntime, seq: number, sender: Peer | null, frame: Uint8Array): void {
     for (const peer of g.peers) {
       const pg = peer.groups.get(g.ref);
       if (!pg) continue;
@@ -440,6 +477,100 @@ export class RelayCore {
       pg.sentSeq = seq;
       this.metrics.deliveries++;
       this.checkPressure(peer);
+    }
+  }
+
+  // --- other instances (fan-out) ---------------------------------------------------
+
+  /**
+   * Reloads a cached group from the store (another instance appended or sent). Counters never
+   * move backwards and an older read never replaces a newer view.
+   */
+  async refreshGroup(ref: number): Promise<GroupRuntime | null> {
+    const g = await this.store.loadGroupByRef(ref);
+    const rt = this.groupsByRef.get(ref);
+    if (!g || !rt) return rt ?? null;
+    if (g.logLength >= rt.logLength) {
+      rt.view = this.enforcer.view(g.publicState);
+      rt.logLength = g.logLength;
+    }
+    rt.lastSeq = Math.max(rt.lastSeq, g.lastSeq);
+    return rt;
+  }
+
+  private onRemoteEvent(e: FanoutEvent): void {
+    const rt = this.groupsByRef.get(e.groupRef);
+    switch (e.kind) {
+      case 'message': {
+        // Not cached here: no socket here is attached to the group, nothing to push.
+        if (!rt || !sameBytes(rt.groupId, e.groupId)) return;
+        if (e.seq > rt.lastSeq) rt.lastSeq = e.seq;
+        const frame = encodeRelayFrame({ type: FRAME.MESSAGE, groupId: e.groupId, seq: e.seq, sender: e.sender, epoch: e.epoch, sentAt: e.sentAt, ciphertext: e.body });
+        this.deliver(rt, e.seq, null, frame);
+        return;
+      }
+      case 'log':
+        if (rt && !sameBytes(rt.groupId, e.groupId)) return;
+        void this.remoteAppend(e.groupRef, e.index, e.added, e.removed).catch(() => undefined);
+        return;
+      case 'join-request':
+        if (rt) this.notifyJoinRequest(rt, e.requestId, false);
+        return;
+      case 'head':
+        if (!rt) return;
+        if (e.lastSeq > rt.lastSeq) rt.lastSeq = e.lastSeq;
+        void (async () => {
+          if (e.logLength > rt.logLength) await this.refreshGroup(rt.ref);
+          for (const peer of rt.peers) this.sync(peer, rt);
+        })().catch(() => undefined);
+        return;
+    }
+  }
+
+  /** A log entry appended on another instance: refresh, cut off removed devices here, push, attach joiners. */
+  private async remoteAppend(ref: number, index: number, added: Uint8Array[], removed: Uint8Array[]): Promise<void> {
+    let g = this.groupsByRef.get(ref) ? await this.refreshGroup(ref) : null;
+    if (g) {
+      for (const id of removed) {
+        for (const peer of this.peersByMember.get(bytesToHex(id)) ?? []) {
+          const pg = peer.groups.get(g.ref);
+          if (!pg) continue;
+          peer.groups.delete(g.ref);
+          g.peers.delete(peer);
+          if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
+            const [it] = await this.store.readLog(g.ref, index - 1, 1, peer.session.memberId);
+            if (it && it.index === index) {
+              peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry: it.entry, envelope: new Uint8Array(0) }));
+            }
+          }
+          peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
+        }
+      }
+      for (const peer of g.peers) if (peer.resumed) this.sync(peer, g);
+    }
+    for (const id of added) {
+      for (const peer of this.peersByMember.get(bytesToHex(id)) ?? []) {
+        if (!peer.resumed) continue;
+        g ??= await this.groupByRef(ref);
+        if (!g || peer.groups.has(g.ref)) continue;
+        void this.attach(peer, g, null);
+      }
+    }
+  }
+
+  /**
+   * The fan-out subscription was down: events may be lost. Idle cached groups are dropped
+   * (reloaded on use); groups with sockets here are reloaded and every socket catches up.
+   */
+  private async afterResubscribe(): Promise<void> {
+    for (const [hex, rt] of this.groupsByHex) {
+      if (rt.peers.size > 0) continue;
+      this.groupsByHex.delete(hex);
+      this.groupsByRef.delete(rt.ref);
+    }
+    for (const rt of [...this.groupsByRef.values()]) {
+      await this.refreshGroup(rt.ref).catch(() => undefined);
+      for (const peer of rt.peers) if (peer.resumed) this.sync(peer, rt);
     }
   }
 
@@ -630,7 +761,8 @@ export class RelayCore {
   }
 
   /** Pushes a JOIN_REQUEST notice to connected devices allowed to approve. */
-  notifyJoinRequest(g: GroupRuntime, requestId: number): void {
+  notifyJoinRequest(g: GroupRuntime, requestId: number, publish = true): void {
+    if (publish) this.fanout.publish({ kind: 'join-request', groupRef: g.ref, requestId });
     for (const peer of g.peers) {
       if (!g.view.mayApproveJoin(peer.session.memberHex)) continue;
       peer.send(encodeRelayFrame({ type: FRAME.JOIN_REQUEST, groupId: g.groupId, requestId }));

@@ -17,7 +17,11 @@ import type { RelayConfig } from './config';
 import { RelayCore, type Peer } from './core';
 import { createLogEnforcer } from './log-enforcer';
 import type { Session } from './sessions';
+import { RedisFanout } from './fanout/redis';
+import { NO_FANOUT, type Fanout } from './fanout/types';
+import { openPostgresStore } from './store/postgres';
 import { openSqliteStore } from './store/sqlite';
+import type { RelayStore } from './store/types';
 
 /** Seconds a new socket has to send its AUTH frame. */
 const AUTH_DEADLINE_MS = 10_000;
@@ -79,8 +83,22 @@ export interface StartOptions {
 
 export async function startRelay(config: RelayConfig, opts: StartOptions = {}): Promise<RunningRelay> {
   const p = await loadDefaultPrimitives(nodeRandom);
-  const store = openSqliteStore({ file: join(config.dataDir, 'relay.sqlite'), synchronous: config.synchronous });
-  const core = new RelayCore({ config, store, enforcer: createLogEnforcer(p), ...(opts.now ? { now: opts.now } : {}) });
+  const store: RelayStore =
+    config.store === 'postgres'
+      ? await openPostgresStore({ url: config.databaseUrl, poolSize: config.pgPoolSize })
+      : openSqliteStore({ file: join(config.dataDir, 'relay.sqlite'), synchronous: config.synchronous });
+  let fanout: Fanout = NO_FANOUT;
+  if (config.redisUrl) {
+    fanout = new RedisFanout({ url: config.redisUrl, channel: config.redisChannel });
+    try {
+      await fanout.start();
+    } catch (e) {
+      await fanout.close();
+      await store.close();
+      throw e;
+    }
+  }
+  const core = new RelayCore({ config, store, fanout, enforcer: createLogEnforcer(p), ...(opts.now ? { now: opts.now } : {}) });
   core.start();
   const app = createApp(core, p);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;
@@ -259,6 +277,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
         server.closeAllConnections?.();
         await serverClosed;
         await core.stop();
+        await fanout.close();
         await store.close();
       })();
       return closed;

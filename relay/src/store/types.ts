@@ -1,6 +1,7 @@
-// The relay's storage interface. SQLite (sqlite.ts) implements it today; PostgreSQL
-// replaces it later (issue 8). Every method is async so a networked store fits; the
-// callbacks passed into transactions are synchronous and pure (the log fold).
+// The relay's storage interface, implemented by SQLite (sqlite.ts, one instance) and
+// PostgreSQL (postgres.ts, several instances sharing the database). Every method is async
+// so a networked store fits; the callbacks passed into transactions are synchronous and pure
+// (the log fold).
 //
 // The store holds only public keys, signed log entries, ciphertext and routing data.
 
@@ -49,6 +50,12 @@ export interface SendRecord {
 export interface SendResult {
   seq: number;
   duplicate: boolean;
+  /**
+   * Refused because the group's stored epoch is no longer the send's (set by stores shared
+   * by several relay instances, where another instance may have committed a log entry that
+   * this one has not heard of yet; seq is 0).
+   */
+  staleEpoch?: boolean;
 }
 
 export interface StoredMessage {

@@ -1,4 +1,5 @@
-// A relay core + Hono app on a temp SQLite file, without a listening socket (app.request).
+// A relay core + Hono app without a listening socket (app.request), on a temp SQLite file or,
+// with `store: 'postgres'`, on a fresh PostgreSQL schema (dropped by close()).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,11 @@ import { createApp } from '../../src/app';
 import { defaultConfig, validateConfig, type RelayConfig } from '../../src/config';
 import { RelayCore } from '../../src/core';
 import { createLogEnforcer } from '../../src/log-enforcer';
+import { openPostgresStore } from '../../src/store/postgres';
 import { openSqliteStore } from '../../src/store/sqlite';
+import type { RelayStore } from '../../src/store/types';
 import type { Device } from './log';
+import { freshSchema, type FreshSchema } from './stores';
 
 export interface AppFixture {
   p: Primitives;
@@ -29,8 +33,21 @@ export interface AppFixture {
 export async function appFixture(overrides: Partial<RelayConfig> = {}, maxCachedGroups?: number): Promise<AppFixture> {
   const p = await loadDefaultPrimitives(nodeRandom);
   const dir = mkdtempSync(join(tmpdir(), 'relay-app-'));
-  const config = validateConfig({ ...defaultConfig(), dataDir: dir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides });
-  const store = openSqliteStore({ file: join(dir, 'relay.sqlite'), synchronous: 'NORMAL' });
+  const schema: FreshSchema | null = overrides.store === 'postgres' ? await freshSchema() : null;
+  const config = validateConfig({
+    ...defaultConfig(),
+    dataDir: dir,
+    logLevel: 'silent',
+    synchronous: 'NORMAL',
+    ...(schema ? { databaseUrl: schema.url } : {}),
+    ...overrides,
+  });
+  let store: RelayStore;
+  if (schema) {
+    store = await openPostgresStore({ url: schema.url, poolSize: 4 });
+  } else {
+    store = openSqliteStore({ file: join(dir, 'relay.sqlite'), synchronous: 'NORMAL' });
+  }
   const clock = { now: 1_800_000_000_000 };
   const core = new RelayCore({ config, store, enforcer: createLogEnforcer(p), now: () => clock.now, ...(maxCachedGroups ? { maxCachedGroups } : {}) });
   core.start();
@@ -60,6 +77,7 @@ export async function appFixture(overrides: Partial<RelayConfig> = {}, maxCached
     async close() {
       await core.stop();
       await store.close();
+      await schema?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
