@@ -1,0 +1,73 @@
+// The first path through the SDK: account, create, invite by member ID, join from the
+// welcome, chat both ways, catch-up of an offline member, restart from the store.
+import { afterEach, describe, expect, it } from 'vitest';
+import { hex, startWorld, until, type World } from './helpers';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+describe('ChatClient over a real relay', () => {
+  it('creates a group, invites by member ID, the invitee joins from its welcome and both chat', async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const g = await alice.client.createGroup({ name: '家长群', announcement: '周五开会' });
+    expect(alice.client.group(g)?.info?.name).toBe('家长群');
+    expect(alice.client.group(g)?.role).toBe('owner');
+
+    await alice.client.invite(g, bob.client.memberId);
+    await bob.client.waitForGroup(g, 10_000);
+    const bobView = bob.client.group(g)!;
+    expect(bobView.status).toBe('active');
+    expect(bobView.info?.name).toBe('家长群');
+    expect(bobView.members.map((m) => hex(m.memberId)).sort()).toEqual([alice.client.memberIdHex, bob.client.memberIdHex].sort());
+    expect(bob.events.membership?.some((e) => e.kind === 'joined')).toBe(true);
+
+    const sent = await alice.client.sendPlaintext(g, '你好 Bob 👋');
+    expect(sent.seq).toBeGreaterThan(0);
+    await until('bob reads alice', () => bob.texts(g).includes('你好 Bob 👋'));
+    await bob.client.sendPlaintext(g, 'hi alice');
+    await until('alice reads bob', () => alice.texts(g).includes('hi alice'));
+    const fromBob = alice.received.find((m) => hex(m.sender) === bob.client.memberIdHex)!;
+    expect(fromBob.epoch).toBe(bobView.epoch);
+    expect(alice.client.safetyNumber(bob.client.memberId)).toBe(bob.client.safetyNumber(alice.client.memberId));
+    expect(alice.events.alarm).toEqual([]);
+    expect(bob.events.alarm).toEqual([]);
+  });
+
+  it('an offline member catches up entries and messages in order, and a restarted client resumes from its store', async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const carol = await world.add('carol');
+    const g = await alice.client.createGroup({ name: 'team' });
+    await alice.client.invite(g, bob.client.memberId);
+    await bob.client.waitForGroup(g);
+    await alice.client.sendPlaintext(g, 'one');
+    await until('bob got one', () => bob.texts(g).includes('one'));
+
+    // Bob goes offline; meanwhile messages, an add and a rename happen.
+    const bobDir = bob.dir;
+    await world.stop(bob);
+    await alice.client.sendPlaintext(g, 'two');
+    await alice.client.invite(g, carol.client.memberId);
+    await carol.client.waitForGroup(g);
+    await alice.client.sendPlaintext(g, 'three');
+    await carol.client.sendPlaintext(g, 'four');
+    await alice.client.setInfo(g, { name: 'team 2' });
+    await alice.client.sendPlaintext(g, 'five');
+
+    const bob2 = await world.add('bob', { dir: bobDir });
+    await until('bob caught up', () => bob2.texts(g).includes('five'));
+    expect(bob2.texts(g)).toEqual(['two', 'three', 'four', 'five']);
+    expect(bob2.client.group(g)?.info?.name).toBe('team 2');
+    expect(bob2.client.group(g)?.epoch).toBe(alice.client.group(g)?.epoch);
+    await bob2.client.sendPlaintext(g, 'back');
+    await until('alice and carol read bob', () => alice.texts(g).includes('back') && carol.texts(g).includes('back'));
+    expect(bob2.events.gap).toEqual([]);
+    expect(bob2.events.alarm).toEqual([]);
+  });
+});
