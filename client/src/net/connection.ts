@@ -51,7 +51,7 @@ export interface ConnectionOptions {
   sendTimeoutMs?: number;
   /** From socket open to READY, ms. Default 10 000. */
   readyTimeoutMs?: number;
-  /** PING interval override, ms (default: READY's heartbeatMs, at least 1 000). */
+  /** PING interval override, ms (default: READY's heartbeatMs, at least 100). */
   pingIntervalMs?: number;
   /** Pending sends at most (further sends reject with RangeError). Default 10 000. */
   maxPendingSends?: number;
@@ -64,7 +64,7 @@ export const CONNECTION_DEFAULTS = {
   backoffMaxMs: 30_000,
   sendTimeoutMs: 15_000,
   readyTimeoutMs: 10_000,
-  minPingIntervalMs: 1_000,
+  minPingIntervalMs: 100,
   maxPendingSends: 10_000,
 } as const;
 
