@@ -9,6 +9,7 @@ import type { Primitives } from '../../crypto/src/primitives/types';
 import { startTestRelay, type TestRelay } from '../../relay/test/helpers/relay';
 import type { RelayConfig } from '../../relay/src/config';
 import { nodePlatform } from '../src/net/node-platform';
+import type { Platform, SocketHandlers } from '../src/net/types';
 import { openNodeStore } from '../src/store/node-store';
 import type { LocalStore } from '../src/store/types';
 import { createChatClient, type ChatClient, type ChatEvents } from '../src/sdk/chat-client';
@@ -29,6 +30,10 @@ export interface Member {
   received: IncomingPlaintext[];
   events: { [K in keyof ChatEvents]?: ChatEvents[K][] };
   texts(groupId: Uint8Array): string[];
+  /** Rewrites (or drops, with null) frames from the relay before the client sees them: a hostile network or relay. */
+  transformIn: ((frame: Uint8Array) => Uint8Array | null) | null;
+  /** Delivers a frame as if the relay had sent it on the current socket. */
+  inject(frame: Uint8Array): void;
 }
 
 export interface World {
@@ -42,8 +47,8 @@ export interface World {
 
 const RECORDED: (keyof ChatEvents)[] = ['membership', 'groupInfo', 'status', 'alarm', 'gap', 'joinRequest', 'unread', 'identityChanged', 'error', 'connection'];
 
-export async function startWorld(relayOverrides: Partial<RelayConfig> = {}): Promise<World> {
-  const relay = await startTestRelay(relayOverrides);
+export async function startWorld(relayOverrides: Partial<RelayConfig> = {}, relayClock?: () => number): Promise<World> {
+  const relay = await startTestRelay(relayOverrides, undefined, relayClock ? { now: relayClock } : {});
   const members: Member[] = [];
   const dirs: string[] = [];
   const world: World = {
@@ -53,8 +58,27 @@ export async function startWorld(relayOverrides: Partial<RelayConfig> = {}): Pro
       const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `sdk-${name}-`));
       if (!opts.dir) dirs.push(dir);
       const store = await openNodeStore(dir);
+      const base = nodePlatform();
+      let current: SocketHandlers | null = null;
+      const box: { member?: Member } = {};
+      const platform: Platform = {
+        ...base,
+        openSocket(url, handlers) {
+          const wrapped: SocketHandlers = {
+            onOpen: () => handlers.onOpen(),
+            onClose: (c, r) => handlers.onClose(c, r),
+            onMessage: (data) => {
+              const t = box.member?.transformIn;
+              const out = t ? t(data) : data;
+              if (out) handlers.onMessage(out);
+            },
+          };
+          current = wrapped;
+          return base.openSocket(url, wrapped);
+        },
+      };
       const client = await createChatClient({
-        platform: nodePlatform(),
+        platform,
         primitives: p,
         store,
         relayUrl: relay.httpUrl,
@@ -85,7 +109,10 @@ export async function startWorld(relayOverrides: Partial<RelayConfig> = {}): Pro
         received,
         events,
         texts: (g) => inbox.get(bytesToHex(g)) ?? [],
+        transformIn: null,
+        inject: (frame) => current?.onMessage(frame),
       };
+      box.member = member;
       if (opts.start !== false) {
         await client.start();
         await client.whenReady(10_000);

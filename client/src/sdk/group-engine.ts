@@ -132,6 +132,8 @@ export interface EngineOptions {
   maxCommitAttempts?: number;
   /** Grace window of replaced epochs for late messages (ms, default DEFAULT_EPOCH_GRACE_MS). */
   epochGraceMs?: number;
+  /** After a reconnect, a group without CAUGHT_UP this long is probed over HTTP (removed or dissolved while offline). Default 5000. */
+  resumeProbeMs?: number;
 }
 
 export const ENGINE_DEFAULTS = {
@@ -139,6 +141,7 @@ export const ENGINE_DEFAULTS = {
   sendWaitMs: 20_000,
   maxCommitAttempts: 8,
   epochGraceMs: DEFAULT_EPOCH_GRACE_MS,
+  resumeProbeMs: 5000,
 } as const;
 
 /** Log page size for catch-up over HTTP. */
@@ -314,6 +317,7 @@ export class GroupEngine implements GroupMessaging {
   private closed = false;
   private connState: ConnectionState = 'offline';
   private readonly readyWaiters = new Set<() => void>();
+  private readonly probes = new Set<TimerHandle>();
 
   constructor(private readonly deps: EngineDeps) {
     this.p = deps.p;
@@ -450,6 +454,7 @@ export class GroupEngine implements GroupMessaging {
       for (const w of s.waiters) w();
     }
     for (const w of this.readyWaiters) w();
+    for (const t of this.probes) this.deps.clearTimer(t);
     // Let queued work finish so nothing is left half persisted.
     await Promise.all([...this.queues.values()].map((q) => q(async () => undefined)));
     for (const s of this.sessions.values()) if (s.dirty) await this.flushReceiver(s, false).catch(() => undefined);
@@ -481,6 +486,15 @@ export class GroupEngine implements GroupMessaging {
       for (const s of this.sessions.values()) if (s.status === 'active') s.syncing = true;
       for (const w of [...this.readyWaiters]) w();
       this.readyWaiters.clear();
+      // A group the relay no longer serves (removed or dissolved while offline) gets no
+      // CAUGHT_UP: probe it over HTTP after a while.
+      const probe = this.deps.setTimer(() => {
+        this.probes.delete(probe);
+        for (const s of this.sessions.values()) {
+          if (s.status === 'active' && s.syncing) this.enqueue(s.id, 'probe', () => this.probe(s));
+        }
+      }, this.opts.resumeProbeMs);
+      this.probes.add(probe);
       for (const s of this.sessions.values()) {
         if (s.status !== 'active') continue;
         this.enqueue(s.id, 'resolvePending', async () => {
@@ -490,6 +504,19 @@ export class GroupEngine implements GroupMessaging {
       }
     }
     this.events.emit('connection', { state });
+  }
+
+  private async probe(s: GroupSession): Promise<void> {
+    if (s.status !== 'active' || !s.syncing || this.connState !== 'ready') return;
+    s.syncing = false;
+    try {
+      await this.fetchLog(s);
+    } catch (e) {
+      const rel = relayErrorOf(e);
+      if (rel === 'NOT_MEMBER') await this.onRemoved(s.id);
+      else if (rel === 'GROUP_DISSOLVED') await this.markGone(s, 'dissolved');
+      else throw e;
+    }
   }
 
   private waitReady(timeoutMs: number): Promise<void> {
@@ -784,7 +811,11 @@ export class GroupEngine implements GroupMessaging {
   private async onRemoved(groupId: Uint8Array): Promise<void> {
     const s = this.sessions.get(bytesToHex(groupId));
     if (!s || s.status !== 'active') return;
-    s.status = s.leaving || memberOf(s.member.public, this.selfId)?.leaveRequested ? 'left' : 'removed';
+    await this.markGone(s, s.leaving || memberOf(s.member.public, this.selfId)?.leaveRequested ? 'left' : 'removed');
+  }
+
+  private async markGone(s: GroupSession, status: GroupStatus): Promise<void> {
+    s.status = status;
     s.member = { ...s.member, epochSecret: null, alarm: null, removed: true };
     s.sender = null;
     s.receiver = null;
