@@ -45,6 +45,18 @@ interface PeerGroup {
   syncing: boolean;
   /** Send CAUGHT_UP when the current sync reaches the head. */
   announce: boolean;
+  /**
+   * This socket's own sends acknowledged beyond `sentSeq` (messages of other senders, often
+   * on other instances, came first): skipped when `sentSeq` reaches them, never echoed.
+   */
+  own: Set<number>;
+}
+
+/** Moves `sentSeq` over the socket's own messages that directly follow it. */
+function passOwn(pg: PeerGroup): void {
+  if (pg.own.size === 0) return;
+  while (pg.own.delete(pg.sentSeq + 1)) pg.sentSeq++;
+  for (const seq of pg.own) if (seq <= pg.sentSeq) pg.own.delete(seq);
 }
 
 /** An authenticated device socket, as the core sees it. */
@@ -466,15 +478,19 @@ export class RelayCore {
       if (!pg) continue;
       if (peer === sender) {
         if (!pg.syncing && pg.sentSeq === seq - 1) pg.sentSeq = seq;
+        else if (seq > pg.sentSeq) pg.own.add(seq);
+        passOwn(pg);
         continue;
       }
       if (peer.lagging || pg.syncing) continue;
+      passOwn(pg);
       if (pg.sentSeq !== seq - 1) {
-        this.sync(peer, g);
+        if (pg.sentSeq < seq) this.sync(peer, g);
         continue;
       }
       peer.send(frame);
       pg.sentSeq = seq;
+      passOwn(pg);
       this.metrics.deliveries++;
       this.checkPressure(peer);
     }
@@ -629,7 +645,7 @@ export class RelayCore {
       sentLog = m.joinedLog;
     }
     if (peer.closed || peer.groups.has(g.ref)) return;
-    peer.groups.set(g.ref, { sentSeq, sentLog, syncing: false, announce: true });
+    peer.groups.set(g.ref, { sentSeq, sentLog, syncing: false, announce: true, own: new Set() });
     g.peers.add(peer);
     this.sync(peer, g);
   }
@@ -670,6 +686,10 @@ export class RelayCore {
         if (peer.closed || !peer.groups.has(g.ref)) continue;
         for (const r of rows) {
           if (r.seq <= pg.sentSeq) continue;
+          if (pg.own.delete(r.seq)) {
+            pg.sentSeq = r.seq; // this socket sent it: not echoed
+            continue;
+          }
           peer.send(
             encodeRelayFrame({ type: FRAME.MESSAGE, groupId: g.groupId, seq: r.seq, sender: r.sender, epoch: r.epoch, sentAt: r.sentAt, ciphertext: r.body }),
           );
@@ -679,6 +699,7 @@ export class RelayCore {
           if (peer.lagging) break;
         }
         if (rows.length === 0) pg.sentSeq = g.lastSeq; // deleted by retention
+        passOwn(pg);
         this.checkPressure(peer);
         continue;
       }

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   }
   const relay = await startRelay(config);
   if (config.logLevel === 'info') {
-    process.stdout.write(`relay listening on ${relay.httpUrl} (WebSocket ${relay.wsUrl}), data in ${config.dataDir}, synchronous=${config.synchronous}\n`);
+    const where =
+      config.store === 'postgres'
+        ? `store postgres${config.redisUrl ? ' with Redis fan-out' : ' (single instance: no RELAY_REDIS_URL)'}, blobs in ${config.dataDir}`
+        : `data in ${config.dataDir}, synchronous=${config.synchronous}`;
+    process.stdout.write(`relay listening on ${relay.httpUrl} (WebSocket ${relay.wsUrl}), ${where}\n`);
   }
   let stopping = false;
   const stop = (signal: string) => {

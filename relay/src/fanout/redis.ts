@@ -42,8 +42,9 @@ export class RedisFanout implements Fanout {
     if (opts.channel.length === 0 || opts.channel.length > 128) throw new RangeError('"channel" must be 1..128 characters');
     const common = { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n: number) => Math.min(50 * n, 1000) };
     // Publishing while disconnected fails at once (no unbounded offline queue): the database has the data.
-    this.pub = new Redis(opts.url, { ...common, enableOfflineQueue: false });
-    this.sub = new Redis(opts.url, { ...common, autoResubscribe: false });
+    // Connection names (CLIENT LIST) say which deployment a connection serves.
+    this.pub = new Redis(opts.url, { ...common, enableOfflineQueue: false, connectionName: `${opts.channel}:pub` });
+    this.sub = new Redis(opts.url, { ...common, autoResubscribe: false, connectionName: `${opts.channel}:sub` });
     this.pub.on('error', () => undefined);
     this.sub.on('error', () => undefined);
     this.pub.on('ready', () => this.flushDirty());
