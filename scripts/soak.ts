@@ -181,8 +181,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function httpPost(base: string, path: string, body: Uint8Array, token?: Uint8Array): Promise<{ status: number; bytes: Uint8Array }> {
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (token) headers.authorization = `Bearer ${bytesToHex(token)}`;
-  const res = await fetch(base + path, { method: 'POST', headers, body: body as unknown as string });
-  return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
+  // A pooled keep-alive socket the relay has just closed fails the request: retry (bounded).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(base + path, { method: 'POST', headers, body: body as unknown as string });
+      return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
+    } catch (e) {
+      if (attempt >= 4) throw new Error(`POST ${path.split('/').slice(0, 3).join('/')} failed ${attempt} times: ${(e as Error & { cause?: Error }).cause?.message ?? String(e)}`);
+      await sleep(100 * attempt);
+    }
+  }
 }
 
 async function login(base: string, p: Primitives, id: DeviceIdentity): Promise<Uint8Array> {
