@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes, hexToBytes, utf8Encode } from '../../crypto/src/bytes';
 import { encodeContent } from '../src/content/codec';
 import { createMessageId } from '../src/content/message-id';
-import { createMessaging, RECALL_NOTICE_TEXT, type Messaging, type MessagingEvents } from '../src/sdk/messaging';
+import { RECALL_NOTICE_TEXT, type Messaging, type MessagingEvents } from '../src/sdk/messaging';
+import { openMessaging } from '../src/sdk/messaging-client';
 import { p, startWorld, until, type Member, type World } from './helpers';
 
 let world: World | undefined;
@@ -20,13 +21,7 @@ interface Chatter extends Member {
 
 async function join(w: World, name: string): Promise<Chatter> {
   const member = await w.add(name, { start: false });
-  const m = await createMessaging(member.client.engine, {
-    primitives: p,
-    history: member.client.history,
-    chatList: member.client.chatList,
-    store: member.store,
-    now: () => Date.now(),
-  });
+  const m = await openMessaging(member.client, { primitives: p, store: member.store });
   const seen = { message: [], mention: [], recall: [], poll: [], question: [], unread: [], dropped: [] } as Chatter['seen'];
   for (const k of Object.keys(seen) as (keyof MessagingEvents)[]) m.on(k, (e) => (seen[k] as unknown[]).push(e));
   await member.client.start();
