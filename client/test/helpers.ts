@@ -82,7 +82,7 @@ export async function startWorld(relayOverrides: Partial<RelayConfig> = {}, rela
         primitives: p,
         store,
         relayUrl: relay.httpUrl,
-        engine: { autoCommitJitterMs: 50, sendWaitMs: 10_000, ...(opts.engine ?? {}) },
+        engine: { autoCommitJitterMs: 50, sendWaitMs: 10_000, resumeProbeMs: 500, ...(opts.engine ?? {}) },
         connection: { backoff: { minMs: 50, maxMs: 500 } },
       });
       const inbox = new Map<string, string[]>();
