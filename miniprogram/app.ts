@@ -1,10 +1,18 @@
-// App entry. At launch: fill the entropy pool from wx.getRandomValues and build the
-// crypto primitives (lib/sdk.js, written by `npm run build:miniprogram`). The SDK proper
-// (keys, groups, sync) joins here later and fills the view model through lib/store.
-import { getViewModel, setViewModel } from './lib/store';
+// App entry. At launch: the SDK bundle (lib/sdk.js, written by `npm run build:miniprogram`)
+// fills its entropy pool from wx.getRandomValues, opens the device store in user files,
+// connects to the relay and publishes view models into lib/store; page intents go back to
+// it. Pages only ever see plain view-model data.
+import { RELAY_URL } from './lib/config';
+import type { Intent } from './lib/intents';
+import { getViewModel, onIntent, setViewModel } from './lib/store';
+import type { AppViewModel } from './lib/view-model';
 
 interface SdkModule {
-  startCrypto(options?: { poolCapacity?: number }): Promise<unknown>;
+  startMiniProgram(options: { relayUrl: string; publish(vm: AppViewModel): void }): Promise<{ perform(intent: Intent): Promise<void> }>;
+}
+
+function showProblem(problem: string): void {
+  setViewModel({ ...getViewModel(), ready: false, problem });
 }
 
 App({
@@ -13,12 +21,27 @@ App({
     try {
       sdk = require('./lib/sdk.js') as SdkModule;
     } catch {
-      setViewModel({ ...getViewModel(), problem: '加密组件缺失：请先运行 npm run build:miniprogram' });
+      showProblem('加密组件缺失：请先运行 npm run build:miniprogram');
       return;
     }
-    sdk.startCrypto().then(
-      () => setViewModel({ ...getViewModel(), ready: true, problem: '' }),
-      () => setViewModel({ ...getViewModel(), ready: false, problem: '无法获取安全随机数，请升级微信（基础库 2.15.0 及以上）' }),
+    // Intents that arrive while the client starts wait for it.
+    const queued: Intent[] = [];
+    let perform: ((intent: Intent) => Promise<void>) | null = null;
+    onIntent((intent) => {
+      if (perform) void perform(intent);
+      else queued.push(intent);
+    });
+    sdk.startMiniProgram({ relayUrl: RELAY_URL, publish: setViewModel }).then(
+      (runtime) => {
+        perform = (intent) => runtime.perform(intent);
+        for (const intent of queued.splice(0)) void perform(intent);
+      },
+      (error: { code?: string }) =>
+        showProblem(
+          error && error.code === 'E2E_ERR_RANDOM_FAILED'
+            ? '无法获取安全随机数，请升级微信（基础库 2.15.0 及以上）'
+            : '无法启动加密客户端，请检查网络后重试',
+        ),
     );
   },
 });

@@ -23,6 +23,10 @@ import {
 import { signRelayAuthChallenge } from '../crypto/src/wire/relay-auth';
 import { decodeRelayFrame, encodeClientFrame, FRAME } from '../crypto/src/wire/relay-frames';
 import { MAX_WX_SOCKETS, wxPlatform, type WxNetLike, type WxPlatformOptions } from './lib/wx-platform';
+import { startAppRuntime, type AppRuntime, type AppRuntimeOptions } from './bridge/runtime';
+import { wxFiles, type WxFilesLike } from './bridge/wx-files';
+import { presentApp } from './bridge/present-sdk';
+import type { AppViewModel } from './lib/view-model';
 
 export { bytesToHex, equalBytes, hexToBytes, utf8DecodeStrict, utf8Encode };
 export { E2eeError, isE2eeError };
@@ -30,12 +34,13 @@ export { createPrimitives, nobleBackend };
 export { createEntropyPool, wxRandomFill, openFsmStore };
 export { encodeAuthChallengeRequest, decodeAuthChallengeResponse, encodeAuthSessionRequest, decodeAuthSessionResponse, signRelayAuthChallenge };
 export { encodeClientFrame, decodeRelayFrame, FRAME };
-export { wxPlatform, MAX_WX_SOCKETS };
+export { wxPlatform, MAX_WX_SOCKETS, startAppRuntime, wxFiles, presentApp };
+export type { AppRuntime, AppRuntimeOptions, WxFilesLike };
 export type { WxNetLike, WxPlatformOptions };
 export type { EntropyPool, FileSystemManagerLike, LocalStore, Primitives, WxRandomLike };
 
 /** Version of the bundle's exported surface (bumped when the SDK lands). */
-export const SDK_BUNDLE_VERSION = '0.1.0-crypto-core';
+export const SDK_BUNDLE_VERSION = '0.2.0-sdk';
 
 /** Entropy pool size: a 500-member rotation takes ~16 KiB of randomness. */
 export const DEFAULT_POOL_BYTES = 64 * 1024;
@@ -67,4 +72,40 @@ export async function startCrypto(options: StartCryptoOptions = {}): Promise<Cry
   const pool = createEntropyPool({ fill: wxRandomFill(api), capacity: options.poolCapacity ?? DEFAULT_POOL_BYTES });
   await pool.ready();
   return { primitives: createPrimitives(nobleBackend, pool.random), pool };
+}
+
+export interface StartMiniProgramOptions extends StartCryptoOptions {
+  /** The wx object (defaults to the logic layer's global `wx`). */
+  wx?: WxRandomLike & WxNetLike & { env: { USER_DATA_PATH: string }; getFileSystemManager(): FileSystemManagerLike };
+  relayUrl: string;
+  wsUrl?: string;
+  /** Receives every view model (lib/store's setViewModel). */
+  publish(vm: AppViewModel): void;
+  /** Directory of the device store under USER_DATA_PATH (default "e2ee"). */
+  storeDir?: string;
+  engine?: AppRuntimeOptions['engine'];
+  connection?: AppRuntimeOptions['connection'];
+}
+
+/**
+ * The whole client at launch: entropy pool and noble primitives, the device store on the
+ * file system manager, the SDK on wx sockets and requests, and the view-model runtime.
+ */
+export async function startMiniProgram(options: StartMiniProgramOptions): Promise<AppRuntime & { pool: EntropyPool }> {
+  const api = options.wx ?? (typeof wx === 'object' && wx !== null ? (wx as unknown as NonNullable<StartMiniProgramOptions['wx']>) : undefined);
+  if (!api) throw new E2eeError(RANDOM_FAILED, 'wx is not available', 'startMiniProgram');
+  const { primitives, pool } = await startCrypto({ wx: api, ...(options.poolCapacity ? { poolCapacity: options.poolCapacity } : {}) });
+  const store = await openFsmStore(api.getFileSystemManager(), `${api.env.USER_DATA_PATH}/${options.storeDir ?? 'e2ee'}`);
+  const runtime = await startAppRuntime({
+    platform: wxPlatform(api),
+    primitives,
+    store,
+    relayUrl: options.relayUrl,
+    ...(options.wsUrl ? { wsUrl: options.wsUrl } : {}),
+    files: wxFiles(api),
+    publish: options.publish,
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.connection ? { connection: options.connection } : {}),
+  });
+  return Object.assign(runtime, { pool });
 }

@@ -40,6 +40,14 @@ export function requiresIn(code: string): string[] {
   return [...code.matchAll(/\brequire\s*\(\s*(['"`])([^'"`]*)\1\s*\)/g)].map((m) => m[2]!);
 }
 
+/**
+ * First line of the bundle. WeChat's logic layer may have no `globalThis` (base library
+ * 2.15.0 on older iOS), so code that names it (client/src/history/utf8.ts probes
+ * `globalThis.TextEncoder`) would throw a ReferenceError at load. The bundle binds its own,
+ * module-local `globalThis` the one way WeChat allows: `new Function('return this')()`.
+ */
+export const GLOBAL_THIS_BINDING = 'var globalThis=(new Function("return this"))();';
+
 export interface BundleResult {
   code: string;
   bytes: number;
@@ -66,6 +74,7 @@ export async function buildMiniprogramBundle(options: BuildOptions = {}): Promis
     conditions: ['import', 'default'],
     minify: true,
     legalComments: 'none',
+    banner: { js: GLOBAL_THIS_BINDING },
     charset: 'utf8',
     sourcemap: false,
     metafile: true,

@@ -23,6 +23,8 @@ export type Intent =
   | { type: 'set-join-policy'; chatId: string; policy: JoinPolicy }
   | { type: 'mute-all'; chatId: string; muted: boolean }
   | { type: 'invite'; chatId: string }
+  /** The member page opened: the SDK fills its detail (safety number, speaking record). */
+  | { type: 'view-member'; chatId: string; memberId: string }
   | { type: 'kick'; chatId: string; memberId: string }
   | { type: 'mute-member'; chatId: string; memberId: string; muted: boolean }
   | { type: 'set-role'; chatId: string; memberId: string; role: 'admin' | 'member' }

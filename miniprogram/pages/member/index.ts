@@ -30,7 +30,8 @@ Component({
     isAdmin: false,
   },
   observers: {
-    'chatId, memberId'() {
+    'chatId, memberId'(chatId: string, memberId: string) {
+      if (chatId && memberId) dispatch({ type: 'view-member', chatId, memberId });
       this.render(getViewModel());
     },
   },
