@@ -335,6 +335,11 @@ async function writeBlob(c: C, path: string, max: number): Promise<number> {
   if (declared !== undefined && Number(declared) > max) throw new RelayError('TOO_LARGE', 413, `blob larger than ${max} bytes`);
   const tmp = `${path}.part`;
   const out = createWriteStream(tmp);
+  // A stream destroyed with a write in flight (an upload over the cap or aborted mid-way)
+  // emits ERR_STREAM_DESTROYED afterwards: without a listener that is an uncaught exception
+  // and ends the process. Write errors still surface through the drain wait and end().
+  let writeError: Error | null = null;
+  out.on('error', (e) => (writeError ??= e));
   let total = 0;
   try {
     const incoming = c.env?.incoming;
@@ -343,7 +348,21 @@ async function writeBlob(c: C, path: string, max: number): Promise<number> {
     for await (const chunk of source) {
       total += chunk.length;
       if (total > max) throw new RelayError('TOO_LARGE', 413, `blob larger than ${max} bytes`);
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (writeError) throw writeError;
+      if (!out.write(chunk)) {
+        await new Promise<void>((resolve, reject) => {
+          const onError = (e: Error) => {
+            out.off('drain', onDrain);
+            reject(e);
+          };
+          const onDrain = () => {
+            out.off('error', onError);
+            resolve();
+          };
+          out.once('drain', onDrain);
+          out.once('error', onError);
+        });
+      }
     }
     if (total === 0) throw new RelayError('MALFORMED', 400, 'empty blob');
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
