@@ -70,4 +70,32 @@ describe('ChatClient over a real relay', () => {
     expect(bob2.events.gap).toEqual([]);
     expect(bob2.events.alarm).toEqual([]);
   });
+
+  it("catch-up reads every message in the epoch it was sent in: a kicked member's last words, and messages across many epochs", async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const carol = await world.add('carol');
+    const g = await alice.client.createGroup({ name: 'epochs' });
+    for (const m of [bob, carol]) {
+      await alice.client.invite(g, m.client.memberId);
+      await m.client.waitForGroup(g);
+    }
+    await until('carol current', () => carol.client.group(g)!.epoch === alice.client.group(g)!.epoch);
+    const bobDir = bob.dir;
+    await world.stop(bob);
+    await carol.client.sendPlaintext(g, 'last words');
+    await until('alice read carol', () => alice.texts(g).includes('last words'));
+    await alice.client.kick(g, carol.client.memberId);
+    // More epochs than a receiver keeps (MAX_PREVIOUS_EPOCHS = 3), each with a message.
+    for (let i = 0; i < 5; i++) {
+      await alice.client.setInfo(g, { announcement: `notice ${i}` });
+      await alice.client.sendPlaintext(g, `e${i}`);
+    }
+    const bob2 = await world.add('bob', { dir: bobDir });
+    await until('bob caught up', () => bob2.texts(g).includes('e4'));
+    expect(bob2.texts(g)).toEqual(['last words', 'e0', 'e1', 'e2', 'e3', 'e4']);
+    expect(bob2.events.alarm).toEqual([]);
+    expect(bob2.client.group(g)!.info?.announcement).toBe('notice 4');
+  });
 });

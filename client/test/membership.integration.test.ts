@@ -171,4 +171,23 @@ describe('membership through the SDK', () => {
     await bob.client.sendPlaintext(g, 'admins still talk');
     await until('carol reads the admin', () => carol.texts(g).includes('admins still talk'));
   });
+
+  it('STALE_EPOCH: a sender that missed a new epoch catches up, re-encrypts and resends', async () => {
+    const { g, all } = await groupOf(['alice', 'bob', 'carol']);
+    const [alice, bob, carol] = all as [Member, Member, Member];
+    const { decodeRelayFrame, FRAME } = await import('../../crypto/src/wire/relay-frames');
+    // Bob's link drops live log entries: he will not know about the kick when he sends.
+    bob.transformIn = (frame) => (decodeRelayFrame(frame).type === FRAME.LOG_ENTRY ? null : frame);
+    const before = bob.client.group(g)!.epoch;
+    await alice.client.kick(g, carol.client.memberId);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(bob.client.group(g)!.epoch).toBe(before);
+    const sent = await bob.client.sendPlaintext(g, 'late news');
+    expect(sent.epoch).toBe(before + 1);
+    expect(bob.client.group(g)!.members.map((m) => hex(m.memberId))).not.toContain(carol.client.memberIdHex);
+    await until('alice reads bob', () => alice.texts(g).includes('late news'));
+    const metrics = await (await fetch(`${world!.relay.httpUrl}/metrics`)).text();
+    expect(Number(/relay_errors_total\{code="STALE_EPOCH"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+  });
 });
+
