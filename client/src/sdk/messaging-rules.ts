@@ -5,7 +5,7 @@ import { bytesToHex } from '../../../crypto/src/bytes';
 import { canSendMedia, canSendMessage, memberOf } from '../../../crypto/src/log/public-fold';
 import type { PublicGroupState } from '../../../crypto/src/log/public-fold';
 import { compilePolicy, redactCompiled, type CompiledPolicy } from '../../../crypto/src/redact';
-import { decodePolicyBytes, defaultPolicy } from '../../../crypto/src/redact/policy';
+import { decodePolicyBytes, defaultPolicy, type RedactionPolicy } from '../../../crypto/src/redact/policy';
 import type { HmacSha256 } from '../../../crypto/src/redact';
 import type { DropReason } from '../content/reasons';
 import { isAttachmentContent, type MessageContent } from '../content/types';
@@ -19,6 +19,20 @@ export function sendRefusal(state: PublicGroupState, member: Uint8Array, content
   return null;
 }
 
+/**
+ * The redaction policy of a group. The log carries `piiPolicy` as opaque bytes, so an admin
+ * could set bytes that do not decode: then the default policy (mask everything recognised)
+ * applies, on the sender and every receiver alike, and the group keeps working.
+ */
+export function policyOf(bytes: Uint8Array): RedactionPolicy {
+  if (bytes.length === 0) return defaultPolicy();
+  try {
+    return decodePolicyBytes(bytes);
+  } catch {
+    return defaultPolicy();
+  }
+}
+
 export interface Redactor {
   /** The text with PII handled by the group's policy, and how many findings there were. */
   redact(state: PublicGroupState, text: string): { text: string; findings: number };
@@ -27,8 +41,8 @@ export interface Redactor {
 /**
  * Redaction under each group's policy, compiled once per distinct policy. The policy is
  * the signed `piiPolicy` of the public group policy (crypto/src/redact canonical JSON), so
- * every member applies the same one; an empty policy means the default (mask everything
- * recognised). Token actions use this device's token key.
+ * every member applies the same one; an empty or undecodable policy means the default (mask
+ * everything recognised). Token actions use this device's token key.
  */
 export function createRedactor(hmacSha256: HmacSha256, tokenKey: Uint8Array): Redactor {
   const cache = new Map<string, CompiledPolicy>();
@@ -36,8 +50,7 @@ export function createRedactor(hmacSha256: HmacSha256, tokenKey: Uint8Array): Re
     const key = bytesToHex(bytes);
     let cp = cache.get(key);
     if (!cp) {
-      const policy = bytes.length === 0 ? defaultPolicy() : decodePolicyBytes(bytes);
-      cp = compilePolicy(policy, { hmacSha256, tokenKey });
+      cp = compilePolicy(policyOf(bytes), { hmacSha256, tokenKey });
       if (cache.size >= 16) cache.delete(cache.keys().next().value!);
       cache.set(key, cp);
     }

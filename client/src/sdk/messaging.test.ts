@@ -3,12 +3,15 @@
 // the real engine does after decrypting). The real engine and relay are exercised by
 // client/test/messaging.integration.test.ts; these tests cover every rule in isolation,
 // including content a modified client injects past its own checks.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes, utf8Encode } from '../../../crypto/src/bytes';
 import type { PublicGroupState } from '../../../crypto/src/log/public-fold';
 import { nodeRandom } from '../../../crypto/src/primitives/random';
 import { primitivesFor } from '../../../crypto/src/primitives/select';
 import { encodePolicyBytes, defaultPolicy } from '../../../crypto/src/redact/policy';
+import { TOKEN_PATTERN } from '../../../crypto/src/redact';
+import { arbContent } from '../../test/content/arbitraries';
 import type { GroupPolicy, Role } from '../../../crypto/src/wire/log-entry';
 import { encodeContent } from '../content/codec';
 import { RECALL_WINDOW_MS } from '../content/limits';
@@ -212,6 +215,32 @@ describe('messaging: text', () => {
     expect(bob.events.message.map((e) => e.alert)).toEqual([false, false, false]);
     expect(bob.events.mention.map((e) => e.alert)).toEqual([true, true]);
     expect(carol.events.mention.map((e) => e.alert)).toEqual([false, true]);
+  });
+});
+
+describe('messaging: the group PII policy', () => {
+  it('follows the signed policy: a token action replaces the number with a keyed token on both sides', async () => {
+    const hub = createHub();
+    hub.policy = { ...hub.policy, piiPolicy: encodePolicyBytes({ ...defaultPolicy(), actions: { CN_MOBILE: 'token' } }) };
+    const alice = await member(hub, ALICE);
+    const bob = await member(hub, BOB);
+    const sent = await alice.m.sendText(G, '电话 13812345678');
+    for (const mb of [alice, bob]) {
+      const t = mb.history.get(G, sent.messageId)!.text;
+      expect(t).not.toContain('13812345678');
+      expect(t).toMatch(TOKEN_PATTERN);
+    }
+  });
+
+  it('an undecodable policy (the log carries it as opaque bytes) falls back to masking, and the group keeps working', async () => {
+    const hub = createHub();
+    hub.policy = { ...hub.policy, piiPolicy: utf8Encode('{"not":"a policy"}') };
+    const alice = await member(hub, ALICE);
+    const bob = await member(hub, BOB);
+    await alice.m.sendText(G, '身份证 11010519491231002X 电话 13812345678');
+    const [t] = texts(bob);
+    expect(t).not.toContain('13812345678');
+    expect(t).not.toContain('11010519491231002X');
   });
 });
 
@@ -420,6 +449,32 @@ describe('messaging: recall', () => {
     await alice.m.recall(G, poll.messageId);
     expect(await bob.m.poll(G, poll.messageId)).toBeUndefined();
     await expectRejectCode(bob.m.vote(G, poll.messageId, [0]), 'E2E_ERR_CONTENT_UNKNOWN_TARGET');
+  });
+});
+
+describe('messaging: the receiver never wedges the group', () => {
+  it('any content from any member is either applied or dropped once; the receiver never throws (property)', async () => {
+    const hub = createHub();
+    const bob = await member(hub, BOB);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(arbContent, fc.constantFrom(OWNER, ADMIN, ALICE), fc.boolean(), async (c, sender, junk) => {
+        const bytes = encodeContent(c);
+        if (junk) bytes[bytes.length >> 1]! ^= 0x5a;
+        const before = bob.m.stats();
+        const droppedBefore = Object.values(before.dropped).reduce((a, b) => a + b, 0);
+        const shownBefore = bob.events.message.length + bob.events.poll.length + bob.events.question.length + bob.events.recall.length;
+        await hub.inject(sender, bytes);
+        n++;
+        const after = bob.m.stats();
+        expect(after.received).toBe(n);
+        const droppedNow = Object.values(after.dropped).reduce((a, b) => a + b, 0) - droppedBefore;
+        const shownNow = bob.events.message.length + bob.events.poll.length + bob.events.question.length + bob.events.recall.length - shownBefore;
+        // Exactly one outcome: dropped once, or applied (an event raised), never both.
+        expect(droppedNow + (shownNow > 0 ? 1 : 0)).toBe(1);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 
