@@ -33,6 +33,7 @@ import { encodeRelayAuthChallenge, verifyRelayAuthAnswer } from '../../crypto/sr
 import { MAX_GROUP_ID_BYTES } from '../../crypto/src/wire/relay-frames';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import { RelayError, type RelayCore } from './core';
+import { MAX_SUBSCRIPTION_BYTES } from './notify/types';
 import type { Session } from './sessions';
 
 type Env = { Bindings: HttpBindings; Variables: { session: Session } };
@@ -203,6 +204,21 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
       }
     }
     await core.store.putPrekeys(s.deviceRef, up.signedPrekey.length ? up.signedPrekey : null, up.oneTimePrekeys, core.now());
+    return c.body(null, 204);
+  });
+
+  // --- notifications (opt-in, content-free: docs/RELAY.md "Notifications") ---------------
+  app.put('/v1/notify/subscription', auth, async (c) => {
+    if (!core.notify || !core.store.putNotifySubscription) throw new RelayError('NOT_FOUND', 404, 'notifications are off on this relay');
+    const body = await readBody(c, MAX_SUBSCRIPTION_BYTES);
+    if (body.length < 1) throw new RelayError('MALFORMED', 400, `subscription must be 1..${MAX_SUBSCRIPTION_BYTES} bytes`);
+    await core.store.putNotifySubscription(c.get('session').deviceRef, body, core.now());
+    return c.body(null, 204);
+  });
+
+  app.delete('/v1/notify/subscription', auth, async (c) => {
+    if (!core.store.deleteNotifySubscription) throw new RelayError('NOT_FOUND', 404, 'notifications are off on this relay');
+    await core.store.deleteNotifySubscription(c.get('session').deviceRef);
     return c.body(null, 204);
   });
 

@@ -50,6 +50,10 @@ export interface RelayConfig {
   maxConnections: number;
   /** Log level: 'info' prints start/stop lines; 'silent' nothing. Logs never carry content or IDs. */
   logLevel: 'info' | 'silent';
+  /** Off-app wake-ups for opted-in members without a live socket: 'log' prints a content-free line; 'none' sends none. */
+  notifier: 'log' | 'none';
+  /** At most one wake-up per member and group per this many seconds. */
+  notifyIntervalSeconds: number;
 }
 
 type Parse<T> = (raw: string, name: string) => T;
@@ -121,6 +125,8 @@ export const SETTINGS = [
   { key: 'slowSocketTimeoutMs', flag: '--slow-socket-timeout-ms', env: 'RELAY_SLOW_SOCKET_TIMEOUT_MS', default: 30_000, meaning: 'a socket that stays over the soft limit this long is closed with code 4409', parse: int(100, 3_600_000) },
   { key: 'maxConnections', flag: '--max-connections', env: 'RELAY_MAX_CONNECTIONS', default: 50_000, meaning: 'simultaneous WebSocket connections', parse: int(1, 10_000_000) },
   { key: 'logLevel', flag: '--log-level', env: 'RELAY_LOG_LEVEL', default: 'info', meaning: 'info or silent (logs never carry content or IDs)', parse: oneOf('info', 'silent') },
+  { key: 'notifier', flag: '--notifier', env: 'RELAY_NOTIFIER', default: 'log', meaning: 'wake-ups for opted-in members with no live socket: log (one content-free line each) or none', parse: oneOf('log', 'none') },
+  { key: 'notifyIntervalSeconds', flag: '--notify-interval-seconds', env: 'RELAY_NOTIFY_INTERVAL_SECONDS', default: 300, meaning: 'at most one wake-up per member and group per this many seconds', parse: int(1, 7 * 86400) },
 ] as const satisfies readonly Setting<keyof RelayConfig>[];
 
 export function defaultConfig(): RelayConfig {

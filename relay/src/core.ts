@@ -12,6 +12,8 @@ import type { RelayConfig } from './config';
 import { NO_FANOUT, type Fanout, type FanoutEvent } from './fanout/types';
 import type { GroupView, LogEnforcer } from './log-enforcer';
 import { Metrics } from './metrics';
+import { NotifyDispatcher } from './notify/dispatcher';
+import type { Notifier } from './notify/types';
 import { RateLimiter } from './rate-limit';
 import { Sessions, type Session } from './sessions';
 import type { RelayStore, SendRecord, StoredGroup } from './store/types';
@@ -113,6 +115,8 @@ export interface CoreDeps {
   maxCachedGroups?: number;
   /** Cross-instance fan-out (default: none, a single instance). */
   fanout?: Fanout;
+  /** Off-app wake-ups (relay/src/notify); none when absent or when the store has no subscriptions. */
+  notifier?: Notifier;
 }
 
 export class RelayCore {
@@ -127,6 +131,8 @@ export class RelayCore {
   readonly now: () => number;
   readonly blobDir: string;
   readonly fanout: Fanout;
+  /** Wake-ups for opted-in members without a live socket here (null: off). */
+  readonly notify: NotifyDispatcher | null;
   private readonly maxCachedGroups: number;
 
   private readonly groupsByHex = new Map<string, GroupRuntime>();
@@ -154,6 +160,17 @@ export class RelayCore {
     this.fanout = deps.fanout ?? NO_FANOUT;
     this.fanout.onEvent((e) => this.onRemoteEvent(e));
     this.fanout.onResubscribe(() => void this.afterResubscribe());
+    const lookup = this.store.notifySubscriptions?.bind(this.store);
+    this.notify =
+      deps.notifier && deps.notifier.name !== 'none' && lookup
+        ? new NotifyDispatcher({
+            notifier: deps.notifier,
+            store: { notifySubscriptions: lookup },
+            intervalMs: this.config.notifyIntervalSeconds * 1000,
+            now: () => this.now(),
+            isOnline: (memberHex) => this.peersByMember.has(memberHex),
+          })
+        : null;
   }
 
   /** Starts background work: backpressure polling, cursor flushes, retention, session sweeps. */
@@ -282,6 +299,7 @@ export class RelayCore {
       const rt = this.install(out.group, folded.view);
       this.metrics.logEntries++;
       this.afterAppend(rt, 0, entry, folded.stored.envelopes, out.added, out.removed);
+      this.notify?.activity({ groupId: rt.groupId, members: rt.view.served, actorHex: session.memberHex, kind: 'membership' });
       this.fanout.publish({ kind: 'log', groupRef: rt.ref, groupId: rt.groupId, index: 0, added: out.added, removed: out.removed });
       return { index: 0, head: folded.view.head, epoch: folded.view.epoch };
     });
@@ -316,6 +334,7 @@ export class RelayCore {
       this.install(out.group, view!);
       this.metrics.logEntries++;
       this.afterAppend(g, out.index, entry, envs, out.added, out.removed);
+      this.notify?.activity({ groupId: g.groupId, members: g.view.served, actorHex: session.memberHex, kind: 'membership' });
       this.fanout.publish({ kind: 'log', groupRef: g.ref, groupId: g.groupId, index: out.index, added: out.added, removed: out.removed });
       return { index: out.index, head: view!.head, epoch: view!.epoch };
     });
@@ -453,6 +472,7 @@ export class RelayCore {
             ciphertext: s.body,
           });
           this.deliver(g, r.seq, s.peer, frame);
+          this.notify?.activity({ groupId: g.groupId, members: g.view.served, actorHex: s.peer.session.memberHex, kind: 'message' });
           this.fanout.publish({
             kind: 'message',
             groupRef: g.ref,

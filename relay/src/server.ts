@@ -16,6 +16,8 @@ import { createApp } from './app';
 import type { RelayConfig } from './config';
 import { RelayCore, type Peer } from './core';
 import { createLogEnforcer } from './log-enforcer';
+import { createLogNotifier, NO_NOTIFIER } from './notify/log-notifier';
+import type { Notifier } from './notify/types';
 import type { Session } from './sessions';
 import { RedisFanout } from './fanout/redis';
 import { NO_FANOUT, type Fanout } from './fanout/types';
@@ -79,6 +81,8 @@ type RelaySocket = WebSocket & { [STATE]: SocketState };
 export interface StartOptions {
   /** Clock in milliseconds (tests move it to expire tokens and invites). */
   now?: () => number;
+  /** Notifier instead of the one `config.notifier` names (tests capture the log notifier's lines). */
+  notifier?: Notifier;
 }
 
 export async function startRelay(config: RelayConfig, opts: StartOptions = {}): Promise<RunningRelay> {
@@ -98,7 +102,8 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       throw e;
     }
   }
-  const core = new RelayCore({ config, store, fanout, enforcer: createLogEnforcer(p), ...(opts.now ? { now: opts.now } : {}) });
+  const notifier = opts.notifier ?? (config.notifier === 'log' ? createLogNotifier(config.logLevel === 'silent' ? { write: () => {} } : {}) : NO_NOTIFIER);
+  const core = new RelayCore({ config, store, fanout, notifier, enforcer: createLogEnforcer(p), ...(opts.now ? { now: opts.now } : {}) });
   core.start();
   const app = createApp(core, p);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;

@@ -17,7 +17,7 @@ describe('SQLite store', () => {
     await s1.close();
     const db = new Database(file);
     expect(migrate(db)).toEqual([]);
-    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2]);
     db.close();
   });
 

@@ -153,6 +153,9 @@ export class SqliteStore implements RelayStore {
       deleteAcked: p('DELETE FROM messages WHERE group_ref = ? AND seq <= ?'),
       deleteOld: p('DELETE FROM messages WHERE sent_at < ?'),
       oldBlobs: p('SELECT blob_id FROM blobs WHERE created_at < ? OR group_ref IN (SELECT id FROM groups WHERE dissolved = 1)').pluck(),
+      putNotify: p('INSERT INTO notify_subscriptions (device_ref, subscription, updated_at) VALUES (?, ?, ?) ON CONFLICT(device_ref) DO UPDATE SET subscription = excluded.subscription, updated_at = excluded.updated_at'),
+      deleteNotify: p('DELETE FROM notify_subscriptions WHERE device_ref = ?'),
+      notifyOf: p('SELECT n.subscription FROM devices d JOIN notify_subscriptions n ON n.device_ref = d.id WHERE d.member_id = ?').pluck(),
       deleteOldBlobs: p('DELETE FROM blobs WHERE created_at < ? OR group_ref IN (SELECT id FROM groups WHERE dissolved = 1)'),
     };
   }
@@ -365,6 +368,25 @@ export class SqliteStore implements RelayStore {
       this.s.deleteOldBlobs.run(olderThan);
       return { messages, blobs };
     }).immediate();
+  }
+
+  async putNotifySubscription(deviceRef: number, subscription: Uint8Array, now: number): Promise<void> {
+    this.s.putNotify.run(deviceRef, subscription, now);
+  }
+
+  async deleteNotifySubscription(deviceRef: number): Promise<boolean> {
+    return this.s.deleteNotify.run(deviceRef).changes > 0;
+  }
+
+  async notifySubscriptions(memberIds: Uint8Array[]): Promise<{ memberId: Uint8Array; subscription: Uint8Array }[]> {
+    const out: { memberId: Uint8Array; subscription: Uint8Array }[] = [];
+    this.db.transaction(() => {
+      for (const memberId of memberIds) {
+        const sub = this.s.notifyOf.get(memberId) as Buffer | undefined;
+        if (sub) out.push({ memberId, subscription: u8(sub) });
+      }
+    })();
+    return out;
   }
 
   async sizeBytes(): Promise<number> {
