@@ -12,7 +12,8 @@ const available = readdirSync(join(here, 'suites'))
 /** Suites with their own npm script (they start servers or child processes). */
 const SEPARATE = new Set(['relay', 'client-search', 'miniprogram']);
 
-const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+// Numbers are flag values (`--instances 3`, `--instances 1,2,3`), never suite names.
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('--') && !/^[\d,]+$/.test(a));
 const selected = requested.length ? requested : available.filter((s) => !SEPARATE.has(s));
 for (const name of selected) {
   if (!available.includes(name)) {

@@ -15,6 +15,8 @@ export interface LoadGroup {
   senderIndex: number;
   /** Tokens (hex) of the members; member 0 sends. */
   tokens: string[];
+  /** WebSocket URL per member (several relay instances); default spec.wsUrl. */
+  wsUrls?: string[];
 }
 
 export interface LoadSpec {
@@ -46,9 +48,9 @@ function messageCiphertextOffset(raw: Uint8Array): number {
   return 2 + raw[1]! + 8 + 32 + 8 + 8 + 4;
 }
 
-function open(token: Uint8Array, cursors: { groupId: Uint8Array; messageAfter: number; logFrom: number }[], onFrame: Handler, resume = true): Promise<WebSocket> {
+function open(token: Uint8Array, cursors: { groupId: Uint8Array; messageAfter: number; logFrom: number }[], onFrame: Handler, resume = true, url = spec.wsUrl): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(spec.wsUrl, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false });
     let pendingCaughtUp = cursors.length;
     ws.on('error', reject);
     ws.on('open', () => ws.send(encodeClientFrame({ type: FRAME.AUTH, token })));
@@ -93,7 +95,7 @@ async function connectAll(onFrame: (gi: number, mi: number) => Handler) {
   const socks: WebSocket[][] = [];
   for (let gi = 0; gi < spec.groups.length; gi++) {
     const g = spec.groups[gi]!;
-    socks.push(await Promise.all(g.tokens.map((t, mi) => open(hexToBytes(t), [cursorOf(g)], onFrame(gi, mi)))));
+    socks.push(await Promise.all(g.tokens.map((t, mi) => open(hexToBytes(t), [cursorOf(g)], onFrame(gi, mi), true, g.wsUrls?.[mi] ?? spec.wsUrl))));
   }
   return socks;
 }

@@ -1,4 +1,5 @@
 // npm run bench:relay [-- --quick] [-- --only=fanout,latency,ingest,idle-conn,kick-propagation] [-- --idle-connections=N] [-- --kick-members=N]
+// npm run bench:relay -- --instances N[,N...] [--quick]: the PostgreSQL + Redis scale-out figures only (bench/relay/scaleout.ts)
 //
 // The relay (a child process on 127.0.0.1, temp data directory) against a bare `ws` server
 // speaking the same frames (bench/relay/bare-ws-server.ts), driven by the same load
@@ -17,6 +18,7 @@ import { encodeLogAppendRequest } from '../../crypto/src/wire/http-bodies';
 import { append, login } from '../../relay/test/helpers/client';
 import { buildAdd, buildCreate, buildRemove, makeDevice, senderIndexOf, type Device } from '../../relay/test/helpers/log';
 import type { LoadGroup, LoadSpec } from '../relay/loadgen';
+import { parseInstances, runScaleout } from '../relay/scaleout';
 import { emitFigure, emitRatio, median } from '../schema';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -153,6 +155,12 @@ export async function run(args: string[]): Promise<void> {
   const rounds = quick ? 1 : 3;
   const p = await loadDefaultPrimitives(nodeRandom);
   const bytes = 256;
+  const instancesAt = args.findIndex((a) => a === '--instances' || a.startsWith('--instances='));
+  if (instancesAt >= 0) {
+    const a = args[instancesAt]!;
+    await runScaleout(p, parseInstances(a.includes('=') ? a.slice(a.indexOf('=') + 1) : (args[instancesAt + 1] ?? '')), quick);
+    return;
+  }
 
   if (want('fanout')) {
     const groups = quick ? 2 : 4;
