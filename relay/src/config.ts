@@ -102,7 +102,7 @@ export const SETTINGS = [
   { key: 'port', flag: '--port', env: 'RELAY_PORT', default: 8787, meaning: 'TCP port to listen on (0 = any free port)', parse: int(0, 65535) },
   { key: 'host', flag: '--host', env: 'RELAY_HOST', default: '127.0.0.1', meaning: 'address to bind; put a TLS proxy in front for wss', parse: text },
   { key: 'audience', flag: '--audience', env: 'RELAY_AUDIENCE', default: 'wxe2ee-relay', meaning: 'relay name signed into auth challenges (set it to the public host name clients use)', parse: text },
-  { key: 'dataDir', flag: '--data-dir', env: 'RELAY_DATA_DIR', default: './data/relay', meaning: 'directory for relay.sqlite (+ -wal, -shm) and blobs/', parse: text },
+  { key: 'dataDir', flag: '--data-dir', env: 'RELAY_DATA_DIR', default: './data/relay', meaning: 'directory for relay.sqlite (+ -wal, -shm) and blobs/ (store=postgres: blobs/ only, on storage every instance shares)', parse: text },
   { key: 'store', flag: '--store', env: 'RELAY_STORE', default: 'sqlite', meaning: 'storage backend: sqlite (one instance) or postgres (one or several instances sharing the database)', parse: oneOf('sqlite', 'postgres') },
   { key: 'databaseUrl', flag: '--database-url', env: 'RELAY_DATABASE_URL', default: '', meaning: 'PostgreSQL URL (postgres://user:password@host:5432/db), required when store=postgres', parse: text },
   { key: 'pgPoolSize', flag: '--pg-pool-size', env: 'RELAY_PG_POOL_SIZE', default: 10, meaning: 'PostgreSQL connections per instance', parse: int(1, 1000) },
