@@ -149,6 +149,22 @@ describe('relay API against the real relay', () => {
     expect(isE2eeError(e, 'E2E_ERR_RELAY_UNAUTHENTICATED')).toBe(true);
   });
 
+  it('opts in to and out of notifications', async () => {
+    const a = clientOf(makeDevice(p));
+    await a.api.subscribeNotifications(Uint8Array.of(1, 2, 3));
+    await a.api.unsubscribeNotifications();
+    await a.api.unsubscribeNotifications(); // idempotent
+    await expect(a.api.subscribeNotifications(new Uint8Array(257))).rejects.toThrow(RangeError);
+    const off = await startTestRelay({ notifier: 'none' });
+    try {
+      const d = makeDevice(p);
+      const onOff = createRelayClient({ platform, httpUrl: off.httpUrl, identityKey: d.id.publicKey, sign: d.sign });
+      expect((await refusal(onOff.api.subscribeNotifications(Uint8Array.of(1)))).relayError).toBe('NOT_FOUND');
+    } finally {
+      await off.cleanup();
+    }
+  });
+
   it('refuses to sign a challenge for another relay audience', async () => {
     const d = makeDevice(p);
     let signed = 0;

@@ -63,6 +63,8 @@ export const RELAY_API_DEFAULTS = {
 
 /** Largest JSON error body read from the relay. */
 const MAX_ERROR_BODY_BYTES = 4096;
+/** Largest notification subscription token (docs/RELAY.md "Notifications"). */
+export const MAX_SUBSCRIPTION_BYTES = 256;
 const OCTETS = 'application/octet-stream';
 
 interface Call {
@@ -236,6 +238,18 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
     async deleteJoinRequest(groupId, requestId) {
       assertInteger('requestId', requestId);
       await call({ op: 'deleteJoinRequest', method: 'DELETE', path: `${groupPath(groupId)}/join-requests/${requestId}`, ok: [204, 200], auth: true, maxBytes: 0 });
+    },
+
+    async subscribeNotifications(subscription) {
+      assertBytes('subscription', subscription);
+      if (subscription.length < 1 || subscription.length > MAX_SUBSCRIPTION_BYTES) {
+        throw new RangeError(`"subscription" expected 1..${MAX_SUBSCRIPTION_BYTES} bytes, got length=${subscription.length}`);
+      }
+      await call({ op: 'subscribeNotifications', method: 'PUT', path: '/v1/notify/subscription', body: subscription, ok: [204, 200], auth: true, maxBytes: 0 });
+    },
+
+    async unsubscribeNotifications() {
+      await call({ op: 'unsubscribeNotifications', method: 'DELETE', path: '/v1/notify/subscription', ok: [204, 200], auth: true, maxBytes: 0 });
     },
   };
 }

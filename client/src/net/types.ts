@@ -121,6 +121,15 @@ export interface RelayApi {
   requestJoin(inviteId: Uint8Array, body: Uint8Array): Promise<number>;
   listJoinRequests(groupId: Uint8Array, after: number, limit: number): Promise<JoinRequestItem[]>;
   deleteJoinRequest(groupId: Uint8Array, requestId: number): Promise<void>;
+  /**
+   * Opts in to off-app wake-ups: `subscription` is the opaque token the platform issued
+   * (1..256 bytes, e.g. a WeChat template-subscription grant bound to the openid). The relay
+   * hands it to its notifier and never logs it. Rejects with relayError NOT_FOUND when the
+   * relay has notifications off. Added by the network layer (additive).
+   */
+  subscribeNotifications(subscription: Uint8Array): Promise<void>;
+  /** Opts out (idempotent). Added by the network layer (additive). */
+  unsubscribeNotifications(): Promise<void>;
 }
 
 // --- relay WebSocket session ----------------------------------------------------
