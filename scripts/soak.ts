@@ -1,4 +1,4 @@
-// npm run soak -- --minutes N [--connections 2000] [--rate 20] [--rss-growth-mb 96]
+// npm run soak -- --minutes N [--connections 2000] [--rate 10] [--rss-growth-mb 96]
 //
 // Endurance run of the relay (docs/ADVERSARIAL.md "Soak"): a relay child process on
 // 127.0.0.1 with a temp data directory, and >= 2,000 WebSocket connections from this
@@ -107,7 +107,7 @@ export interface SoakResult {
 export const DEFAULT_SOAK: SoakOptions = {
   seconds: 60,
   connections: 2000,
-  rate: 20,
+  rate: 10,
   talkersPerGroup: 8,
   decryptorsPerGroup: 2,
   rssGrowthBytes: 96 * 1024 * 1024,
@@ -171,8 +171,8 @@ interface Group {
   talkers: Member[];
   /** seq -> acknowledged (from SEND_OK). */
   ackedSeqs: Set<number>;
-  /** sentAt by `${senderIndex}:${generation}`. */
-  sentAt: Map<string, number>;
+  /** sentAt by senderIndex * 2^32 + generation. */
+  sentAt: Map<number, number>;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -207,6 +207,17 @@ function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error('no VmRSS');
   return Number(m[1]) * 1024;
+}
+
+/** utime + stime of a process in clock ticks (100 per second on Linux). */
+function cpuTicksOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
 }
 
 /** Soft and hard open-file limits of this process (via the shell's ulimit). */
@@ -365,7 +376,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         }
         m.received++;
         const v = new DataView(ciphertext.buffer, ciphertext.byteOffset, ciphertext.byteLength);
-        const key = `${v.getUint16(21)}:${v.getUint32(23)}`;
+        const key = v.getUint16(21) * 2 ** 32 + v.getUint32(23);
         const at = g.sentAt.get(key);
         if (at !== undefined) {
           latencySeen++;
@@ -395,7 +406,10 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
         case FRAME.LOG_ENTRY:
           if (f.index === 1 && !m.joined) {
             const j = joinFromWelcome(p, m.identity.memberId, m.prekeys, f.entry, f.envelope);
-            m.state = j.state;
+            // Only talkers and decryptors keep their group state (a 500-member public state
+            // per device would make this one process hold 2,000 of them); the others have
+            // verified their welcome and from here on only count deliveries.
+            m.state = m.mi < opts.talkersPerGroup + opts.decryptorsPerGroup ? j.state : null;
             m.prekeys = j.prekeys;
             m.joined = true;
           }
@@ -507,7 +521,7 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       const prepared = encryptGroupMessage(p, m.sender!, utf8Encode(text), { identitySeed: m.identity.seed });
       m.sender = prepared.nextState;
       const ciphertext = prepared.release(m.sender);
-      g.sentAt.set(`${m.sender.senderIndex}:${prepared.generation}`, now());
+      g.sentAt.set(m.sender.senderIndex * 2 ** 32 + prepared.generation, now());
       m.inFlight++;
       sent++;
       m.ws!.send(encodeClientFrame({ type: FRAME.SEND, clientMessageId: p.randomBytes(16), groupId: g.groupId, ciphertext }));
@@ -523,6 +537,15 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       }
     }, 10);
     const rssTimer = setInterval(sampleRss, rssEveryMs);
+    let lastElu = performance.eventLoopUtilization();
+    let lastCpu = { ticks: cpuTicksOf(relay.pid), at: now() };
+    const cpuPercent = () => {
+      const ticks = cpuTicksOf(relay.pid);
+      const t = now();
+      const pct = ((ticks - lastCpu.ticks) / 100 / ((t - lastCpu.at) / 1000)) * 100;
+      lastCpu = { ticks, at: t };
+      return pct;
+    };
     const progressEvery = Math.max(5, Math.min(30, opts.seconds / 6));
     let nextProgress = progressEvery;
     const loadEnd = loadStart + opts.seconds * 1000;
@@ -532,7 +555,12 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
       if (el >= nextProgress) {
         nextProgress += progressEvery;
         const r = rss[rss.length - 1];
-        say(`${el.toFixed(0)} s: sent ${sent}, acked ${acked}, deliveries ${deliveries}, relay RSS ${r ? (r.bytes / 2 ** 20).toFixed(0) : '?'} MiB`);
+        const elu = performance.eventLoopUtilization(lastElu);
+        lastElu = performance.eventLoopUtilization();
+        say(
+          `${el.toFixed(0)} s: sent ${sent}, acked ${acked}, deliveries ${deliveries}, relay RSS ${r ? (r.bytes / 2 ** 20).toFixed(0) : '?'} MiB, ` +
+            `relay CPU ${cpuPercent().toFixed(0)}%, load generator busy ${(elu.utilization * 100).toFixed(0)}%, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB`,
+        );
       }
     }
     clearInterval(tick);
@@ -669,7 +697,7 @@ function parseArgs(argv: string[]): Partial<SoakOptions> {
       }
       case '--help':
         process.stdout.write(
-          'npm run soak -- --minutes N [--connections 2000] [--rate 20] [--talkers 8] [--rss-growth-mb 96] [--synchronous FULL|NORMAL]\n',
+          'npm run soak -- --minutes N [--connections 2000] [--rate 10] [--talkers 8] [--rss-growth-mb 96] [--synchronous FULL|NORMAL]\n',
         );
         process.exit(0);
       // falls through (exit)
