@@ -229,3 +229,16 @@ describe('relay connection failure paths', () => {
     }
   });
 });
+
+describe('relay connection re-login bounds', () => {
+  it('4403 on every fresh token: one immediate re-login, then backoff', async () => {
+    const relay = await scriptedRelay({ onAuth: (ws) => ws.close(4403, 'expired') });
+    const { conn, details } = connect(relay.url);
+    conn.start(() => []);
+    await until(() => details.filter((d) => d.closeCode === 4403).length >= 3, 4000, 'three 4403');
+    const retries = details.filter((d) => d.closeCode === 4403).map((d) => d.retryInMs!);
+    expect(retries[0]).toBe(0);
+    expect(retries[1]).toBeGreaterThan(0);
+    expect(retries[2]).toBeGreaterThan(0);
+  });
+});

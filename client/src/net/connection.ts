@@ -257,17 +257,16 @@ export function createRelayConnection(opts: ConnectionOptions): ManagedRelayConn
     rejectPending(() => new E2eeError(NET_CLOSED, `connection closed (${code}) before the relay answered`, 'send'));
     if (stopped) return;
     log(`disconnected (${code}, ${why})`);
-    if (code === CLOSE.TOKEN_EXPIRED) {
-      // The session expired: log in again right away.
+    if (code === CLOSE.TOKEN_EXPIRED || code === CLOSE.AUTH_FAILED) {
+      // The token expired (4403) or the relay does not know it (4401: a restart forgets
+      // tokens): log in again. At once the first time; if the fresh token is refused too
+      // before any READY, back off so a confused relay is not hammered with logins.
       sessions.invalidate();
-      scheduleConnect(0, code);
-    } else if (code === CLOSE.AUTH_FAILED && !authRetried) {
-      // A relay restart forgets tokens: one fresh login, then ordinary backoff.
-      authRetried = true;
-      sessions.invalidate();
-      scheduleConnect(0, code);
+      if (!authRetried) {
+        authRetried = true;
+        scheduleConnect(0, code);
+      } else scheduleConnect(backoffDelay(attempt++), code);
     } else {
-      if (code === CLOSE.AUTH_FAILED) sessions.invalidate();
       scheduleConnect(backoffDelay(attempt++), code);
     }
   }
