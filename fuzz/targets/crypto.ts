@@ -3,6 +3,7 @@ import { utf8Encode } from '../../crypto/src/bytes';
 import { E2eeError } from '../../crypto/src/errors';
 import { createPrekeyStore, decodePrekeyStore, encodePrekeyStore, prekeyBundleOf } from '../../crypto/src/identity/prekeys';
 import { decodeGroupMemberState, encodeGroupMemberState } from '../../crypto/src/log/member-state';
+import { foldPublicEntry, foldPublicGenesis, type PublicGroupState } from '../../crypto/src/log/public-fold';
 import { decryptGroupMessage } from '../../crypto/src/message/decrypt';
 import { decodeReceiverState, decodeSenderState, encodeReceiverState, encodeSenderState, type ReceiverState } from '../../crypto/src/message/state';
 import { decodeAttachmentPointer, encodeAttachmentPointer } from '../../crypto/src/wire/attachment';
@@ -16,6 +17,7 @@ import { decodePublicGroupState, encodePublicGroupState } from '../../crypto/src
 import { decodeRelayAuthChallenge, encodeRelayAuthChallenge } from '../../crypto/src/wire/relay-auth';
 import { decodeClientFrame, decodeRelayFrame, encodeClientFrame, encodeRelayFrame, FRAME, type ClientFrame, type RelayFrame } from '../../crypto/src/wire/relay-frames';
 import { decodeWelcomePayload, encodeWelcomePayload } from '../../crypto/src/wire/welcome';
+import { nextInput } from '../mutate';
 import { Prng } from '../prng';
 import { fuzzPrimitives, hex, vectorFile } from '../seeds';
 import { decodeStage, expectCanonical, failedField, FuzzFailure, type Stage, type Target } from '../target';
@@ -247,9 +249,97 @@ function decryptTarget(): Target {
   };
 }
 
+/**
+ * The relay's and every client's public fold over an appended entry: input = u8 state
+ * selector || a log append request body (entry and envelopes). Selector 0 folds a genesis.
+ */
+function foldTarget(): Target {
+  let p: Awaited<ReturnType<typeof fuzzPrimitives>> | null = null;
+  let states: PublicGroupState[] = [];
+  return {
+    name: 'log-fold',
+    entry: 'crypto/src/log/public-fold.ts foldPublicGenesis / foldPublicEntry (states and entries of log-fold.json)',
+    firstCheck: 'the append body framing and the entry’s version/length (decodeLogAppendRequest, decodeLogEntry)',
+    // Structure-aware half: keep the framing, mutate the entry or one envelope (so inputs reach the fold).
+    mutate(rng, seed) {
+      const req = bodies.decodeLogAppendRequest(seed.subarray(1));
+      const envelopes = [...req.envelopes];
+      let entry = req.entry;
+      if (envelopes.length > 0 && rng.chance(0.3)) {
+        const i = rng.int(envelopes.length);
+        envelopes[i] = nextInput(rng, [envelopes[i]!]).slice(0, 100_000);
+      } else entry = nextInput(rng, [entry]).slice(0, 200_000);
+      const selector = rng.chance(0.9) ? seed[0]! : rng.int(256);
+      try {
+        const body = bodies.encodeLogAppendRequest({ expectedHead: req.expectedHead, entry, envelopes });
+        const out = new Uint8Array(1 + body.length);
+        out[0] = selector;
+        out.set(body, 1);
+        return out;
+      } catch {
+        return seed; // a mutation the encoder refuses (over a cap): keep the seed
+      }
+    },
+    async seeds() {
+      const prims = await fuzzPrimitives();
+      p = prims;
+      const lf = vectorFile('log-fold.json');
+      const raw: Uint8Array[] = [];
+      const seeds: Uint8Array[] = [];
+      const withState = (state: Uint8Array | null, entry: Uint8Array, envelopes: Uint8Array[]) => {
+        let i = 0;
+        if (state) {
+          raw.push(state);
+          i = raw.length;
+        }
+        const body = bodies.encodeLogAppendRequest({ expectedHead: new Uint8Array(32), entry, envelopes });
+        const seed = new Uint8Array(1 + body.length);
+        seed[0] = i;
+        seed.set(body, 1);
+        seeds.push(seed);
+      };
+      for (const c of lf.chains) {
+        withState(null, hex(c.genesis), []);
+        let before: string = c.stateAfterGenesis;
+        for (const e of c.entries) {
+          withState(hex(before), hex(e.entry), e.envelopes.map(hex));
+          before = e.stateAfter;
+        }
+      }
+      for (const r of lf.rejections) withState(hex(r.state), hex(r.entry), r.envelopes.map(hex));
+      states = raw.map((b) => decodePublicGroupState(prims, b));
+      return seeds;
+    },
+    run(input): Stage {
+      if (!p) throw new FuzzFailure('seeds() not called');
+      const prims = p;
+      if (input.length === 0) return 'first';
+      let req: bodies.LogAppendRequest;
+      try {
+        req = bodies.decodeLogAppendRequest(input.subarray(1));
+      } catch (e) {
+        if (e instanceof E2eeError) return 'first';
+        throw e;
+      }
+      const selector = input[0]! % (states.length + 1);
+      return decodeStage(
+        () => (selector === 0 ? foldPublicGenesis(prims, req.entry) : foldPublicEntry(prims, states[selector - 1]!, req.entry, req.envelopes)),
+        FIRST,
+        (next) => {
+          // A folded state is well-formed: it encodes, and decodes to the same bytes.
+          const bytes = encodePublicGroupState(next);
+          expectCanonical(bytes, encodePublicGroupState(decodePublicGroupState(prims, bytes)), 'log-fold state');
+        },
+        (e) => e.code === 'E2E_ERR_MALFORMED' && FIRST.includes(failedField(e)),
+      );
+    },
+  };
+}
+
 export function cryptoTargets(): Target[] {
   return [
     decoderTarget('log-entry', 'crypto/src/wire/log-entry.ts decodeLogEntry', logEntrySeeds, decodeLogEntry, encodeLogEntry),
+    foldTarget(),
     decoderTarget(
       'envelope',
       'crypto/src/wire/envelope.ts decodeEnvelope',

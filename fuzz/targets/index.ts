@@ -1,10 +1,11 @@
 // Every fuzz target, by name.
 import type { Target } from '../target';
 import { clientTargets } from './client';
+import { contentTarget } from './content';
 import { cryptoTargets } from './crypto';
 import { redactTargets } from './redact';
 import { relayHttpTarget, relayWsTarget } from './relay';
 
 export function allTargets(): Target[] {
-  return [...cryptoTargets(), ...clientTargets(), ...redactTargets(), relayHttpTarget(), relayWsTarget()];
+  return [...cryptoTargets(), ...clientTargets(), contentTarget(), ...redactTargets(), relayHttpTarget(), relayWsTarget()];
 }

@@ -41,7 +41,12 @@ export function relayHttpTarget(): Target {
   let owner: Device | null = null;
   const routes: Route[] = [];
   const seeds: Uint8Array[] = [];
-  const withRoute = (i: number, body: Uint8Array) => Uint8Array.of(i, ...body);
+  const withRoute = (i: number, body: Uint8Array) => {
+    const out = new Uint8Array(1 + body.length);
+    out[0] = i;
+    out.set(body, 1);
+    return out;
+  };
   return {
     name: 'relay-http',
     entry: 'relay/src/app.ts every body-taking route and the path/query parsers, through app.request',
