@@ -122,6 +122,11 @@ export class RedisFanout implements Fanout {
     for (const [groupRef, h] of pending) this.publish({ kind: 'head', groupRef, lastSeq: h.lastSeq, logLength: h.logLength });
   }
 
+  /** True while the publishing connection is up (tests, health). */
+  get publisherReady(): boolean {
+    return this.pub.status === 'ready';
+  }
+
   /** Groups waiting for a head event (tests). */
   get dirtyGroups(): number {
     return this.dirty.size;
