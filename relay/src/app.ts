@@ -33,6 +33,7 @@ import { encodeRelayAuthChallenge, verifyRelayAuthAnswer } from '../../crypto/sr
 import { MAX_GROUP_ID_BYTES } from '../../crypto/src/wire/relay-frames';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import { RelayError, type RelayCore } from './core';
+import { renderNotifyMetrics } from './notify/metrics';
 import { MAX_SUBSCRIPTION_BYTES } from './notify/types';
 import type { Session } from './sessions';
 
@@ -147,7 +148,8 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
 
   app.get('/metrics', async (c) => {
     core.metrics.dbSizeBytes = await core.store.sizeBytes();
-    return c.text(core.metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' });
+    const notify = core.notify ? renderNotifyMetrics(core.notify.stats, core.notify.notifierName) : '';
+    return c.text(core.metrics.render() + notify, 200, { 'content-type': 'text/plain; version=0.0.4' });
   });
 
   // --- auth ----------------------------------------------------------------------

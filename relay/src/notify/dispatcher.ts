@@ -74,6 +74,11 @@ export class NotifyDispatcher {
     return this.idle;
   }
 
+  /** The notifier's name (for metrics). */
+  get notifierName(): string {
+    return this.opts.notifier.name.replace(/[^a-z0-9_-]/gi, '_');
+  }
+
   /** (member, group) pairs currently remembered. */
   get tracked(): number {
     return this.last.size;

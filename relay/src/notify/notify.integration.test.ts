@@ -117,6 +117,10 @@ describe('notifications on the real relay', () => {
     const forbidden = [GROUP_NAME, '明早', bytesToHex(gid), ...[alice, bob, carol, dave].map((m) => bytesToHex(m.id.memberId).slice(0, 8)), 'openid', 'oAbCdEfGh'];
     for (const ct of ciphertexts) forbidden.push(bytesToHex(ct).slice(60, 92), Buffer.from(ct).toString('base64').slice(40, 64));
     for (const f of forbidden) expect(out).not.toContain(f);
+    // Counted in /metrics with fixed labels only.
+    const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    expect(metrics).toContain('relay_notifications_total{notifier="log",result="sent"} 2');
+    expect(metrics).toContain('relay_notifications_total{notifier="log",result="dropped"} 0');
     aliceWs.close();
     bobWs.close();
     daveWs.close();
