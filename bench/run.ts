@@ -10,7 +10,7 @@ const available = readdirSync(join(here, 'suites'))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 /** Suites with their own npm script (they start servers or child processes). */
-const SEPARATE = new Set(['relay', 'client-search', 'miniprogram']);
+const SEPARATE = new Set(['relay', 'client-search', 'client-catchup', 'client-send-latency', 'miniprogram']);
 
 // Numbers are flag values (`--instances 3`, `--instances 1,2,3`), never suite names.
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--') && !/^[\d,]+$/.test(a));

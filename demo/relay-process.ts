@@ -16,13 +16,14 @@ export interface RelayProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startRelayProcess(root: string, dataDir: string, timeoutMs = 30_000): Promise<RelayProcess> {
+/** `extraArgs`: more relay flags (benchmarks raise the rate limits). */
+export async function startRelayProcess(root: string, dataDir: string, timeoutMs = 30_000, extraArgs: string[] = []): Promise<RelayProcess> {
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'relay.log');
   const log = createWriteStream(logFile, { flags: 'a' });
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'relay/src/main.ts', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'],
+    ['--import', 'tsx', 'relay/src/main.ts', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-level', 'info', ...extraArgs],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stderr!.pipe(log, { end: false });

@@ -1,0 +1,223 @@
+// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL]  (suite "client-send-latency"):
+// end-to-end latency of a group text message, sender's sendText() call -> relay -> every
+// online member's SDK has decrypted, verified and stored it (the messaging 'message' event),
+// at a steady 50 messages/s on loopback.
+//
+// Setup: a relay child process (SQLite, synchronous=FULL), the sender (a ChatClient in this
+// process, durable store with fsync), and 100 receiving members (--quick: 10) spread over 4
+// worker processes (this file, forked), each member a real ChatClient with its own store and
+// WebSocket. All join one group by invitation. Receivers' stores skip fsync unless --fsync:
+// on a real deployment each member is its own phone with its own disk, and 5,000 fsyncs/s
+// on this one disk would measure the disk, not the path. Then the sender sends M messages
+// (1,000; --quick: 100) at 50/s; the first 10 are warm-up and not counted. Each delivery's
+// latency is the receiver's wall clock at the event minus the sender's at the call
+// (one machine, one clock: performance.timeOrigin + performance.now() in every process).
+// Prints:
+//   send-latency  ms  p50 and p99 over every (message, member) delivery
+//   send-latency-sendok  ms  p50 and p99 of sendText() itself (encrypt, persist, relay ack)
+// Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bytesToHex } from '../../crypto/src/bytes';
+import { nodeRandom } from '../../crypto/src/primitives/random';
+import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
+import { openNodeDevice, type NodeDevice } from '../../client/cli/node-client';
+import { startRelayProcess } from '../../demo/relay-process';
+import { emitFigure, percentile } from '../schema';
+import { BENCH_RELAY_FLAGS } from './client-catchup';
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = resolve(dirname(HERE), '../..');
+const WORKER_ENV = 'WXE2EE_SEND_LATENCY_WORKER';
+const RATE_PER_S = 50;
+const WARMUP = 10;
+const WORKERS = 4;
+const log = (s: string) => process.stderr.write(`[client-send-latency] ${s}\n`);
+const wallNow = () => performance.timeOrigin + performance.now();
+const MARK = /\[n=(\d+)\]/;
+
+type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean } | { op: 'report' } | { op: 'close' };
+type FromWorker =
+  | { op: 'opened'; memberIds: string[] }
+  | { op: 'joined'; groupId: string }
+  | { op: 'progress'; received: number }
+  | { op: 'report'; deliveries: [number, number][] }
+  | { op: 'error'; message: string };
+
+// --- worker: hosts some receiving members -------------------------------------------------
+
+async function worker(): Promise<void> {
+  const devices: NodeDevice[] = [];
+  const deliveries: [number, number][] = [];
+  const send = (m: FromWorker) => process.send!(m);
+  process.on('message', (raw) => {
+    const m = raw as ToWorker;
+    void (async () => {
+      if (m.op === 'open') {
+        const p = await loadDefaultPrimitives(nodeRandom);
+        for (let i = 0; i < m.count; i++) {
+          const d = await openNodeDevice({ dataDir: join(m.dir, `m${i}`), relayUrl: m.relayUrl, primitives: p, fsync: m.fsync });
+          devices.push(d);
+          d.client.on('status', (s) => {
+            if (s.status === 'active') send({ op: 'joined', groupId: bytesToHex(s.groupId) });
+          });
+          d.messaging.on('message', (e) => {
+            const at = wallNow();
+            const n = MARK.exec(e.message.text);
+            if (n && e.message.sender !== d.client.memberIdHex) {
+              deliveries.push([Number(n[1]), at]);
+              if (deliveries.length % 500 === 0) send({ op: 'progress', received: deliveries.length });
+            }
+          });
+        }
+        send({ op: 'opened', memberIds: devices.map((d) => d.client.memberIdHex) });
+      } else if (m.op === 'report') {
+        send({ op: 'report', deliveries });
+      } else if (m.op === 'close') {
+        for (const d of devices) await d.close().catch(() => undefined);
+        process.exit(0);
+      }
+    })().catch((e: unknown) => send({ op: 'error', message: e instanceof Error ? e.message : String(e) }));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+class WorkerHandle {
+  private readonly inbox: FromWorker[] = [];
+  private wake: (() => void) | null = null;
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (m) => {
+      this.inbox.push(m as FromWorker);
+      this.wake?.();
+    });
+  }
+  send(m: ToWorker): void {
+    this.child.send(m);
+  }
+  /** Next message of kind `op` (skipping others), within `timeoutMs`. */
+  async next<K extends FromWorker['op']>(op: K, timeoutMs: number): Promise<Extract<FromWorker, { op: K }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const err = this.inbox.find((m) => m.op === 'error');
+      if (err) throw new Error(`worker: ${(err as { message: string }).message}`);
+      const i = this.inbox.findIndex((m) => m.op === op);
+      if (i >= 0) return this.inbox.splice(i, 1)[0] as Extract<FromWorker, { op: K }>;
+      if (Date.now() > deadline) throw new Error(`worker: no ${op} within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 200);
+        this.wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+    }
+  }
+  count(op: FromWorker['op']): number {
+    return this.inbox.filter((m) => m.op === op).length;
+  }
+}
+
+// --- the run --------------------------------------------------------------------------------
+
+function intFlag(args: string[], name: string, fallback: number): number {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  if (!a) return fallback;
+  const n = Number(a.split('=')[1]);
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${name} expects a positive integer`);
+  return n;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const members = intFlag(args, 'members', quick ? 10 : 100);
+  const messages = intFlag(args, 'messages', quick ? 100 : 1_000) + WARMUP;
+  const fsync = args.includes('--fsync');
+  /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
+  const senderFsync = !args.includes('--no-sender-fsync');
+  const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-latency-'));
+  /** Diagnostic only: --relay-synchronous=NORMAL shows how much is the relay's durable commit. */
+  const relaySync = args.find((a) => a.startsWith('--relay-synchronous='))?.split('=')[1] ?? 'FULL';
+  const relay = await startRelayProcess(ROOT, join(dir, 'relay'), 60_000, [...BENCH_RELAY_FLAGS, '--synchronous', relaySync]);
+  const workers: WorkerHandle[] = [];
+  let sender: NodeDevice | undefined;
+  try {
+    const p = await loadDefaultPrimitives(nodeRandom);
+    sender = await openNodeDevice({ dataDir: join(dir, 'sender'), relayUrl: relay.httpUrl, primitives: p, fsync: senderFsync });
+    const groupId = bytesToHex(await sender.client.createGroup({ name: 'latency bench' }));
+
+    const per = Math.ceil(members / WORKERS);
+    for (let w = 0; w < WORKERS && w * per < members; w++) {
+      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const h = new WorkerHandle(child);
+      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(dir, `w${w}`), count: Math.min(per, members - w * per), fsync });
+      workers.push(h);
+    }
+    const ids = (await Promise.all(workers.map((h) => h.next('opened', 300_000)))).flatMap((o) => o.memberIds);
+    log(`${ids.length} members online in ${workers.length} worker processes; inviting`);
+    const i0 = performance.now();
+    for (const id of ids) await sender.client.invite(groupId, id);
+    const deadline = Date.now() + 300_000;
+    while (workers.reduce((n, h) => n + h.count('joined'), 0) < ids.length) {
+      if (Date.now() > deadline) throw new Error('members did not all join');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await sender.client.idle(groupId);
+    log(`all joined in ${(performance.now() - i0).toFixed(0)} ms; sending ${messages} messages at ${RATE_PER_S}/s`);
+
+    // Steady rate: message i is sent at t0 + i * 20 ms (late sends go at once, never in bursts to catch up more than the schedule).
+    const sentAt: number[] = [];
+    const sendMs: number[] = [];
+    const inflight: Promise<void>[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < messages; i++) {
+      const due = t0 + (i * 1000) / RATE_PER_S;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sentAt[i] = wallNow();
+      const s = performance.now();
+      inflight.push(sender.messaging.sendText(groupId, `延迟测试消息，请勿回复 [n=${i}] 明天下午三点开会`).then(() => void sendMs.push(performance.now() - s)));
+    }
+    await Promise.all(inflight);
+    const expected = ids.length * messages;
+    const waitUntil = Date.now() + 60_000;
+    let got = 0;
+    for (;;) {
+      workers.forEach((h) => h.send({ op: 'report' }));
+      const reports = await Promise.all(workers.map((h) => h.next('report', 60_000)));
+      got = reports.reduce((n, r) => n + r.deliveries.length, 0);
+      if (got >= expected || Date.now() > waitUntil) {
+        const latencies: number[] = [];
+        for (const r of reports) for (const [n, at] of r.deliveries) if (n >= WARMUP) latencies.push(at - sentAt[n]!);
+        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: RATE_PER_S, workers: workers.length, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
+        log(`${got}/${expected} deliveries in ${(performance.now() - t0).toFixed(0)} ms`);
+        if (got < expected) log(`WARNING: ${expected - got} deliveries missing after 60 s`);
+        emitFigure({ name: 'send-latency', impl: 'ours-node', unit: 'ms', value: percentile(latencies, 0.5), params: { ...params, percentile: 'p50' } });
+        emitFigure({ name: 'send-latency', impl: 'ours-node', unit: 'ms', value: percentile(latencies, 0.99), params: { ...params, percentile: 'p99' } });
+        const counted = sendMs.slice(WARMUP);
+        emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.5), params: { ...params, percentile: 'p50' } });
+        emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.99), params: { ...params, percentile: 'p99' } });
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    for (const h of workers) {
+      try {
+        h.send({ op: 'close' });
+      } catch {
+        /* already gone */
+      }
+    }
+    await Promise.all(workers.map((h) => new Promise<void>((r) => (h.child.exitCode !== null ? r() : h.child.once('exit', () => r())))).map((pr) => Promise.race([pr, new Promise((r) => setTimeout(r, 15_000))])));
+    for (const h of workers) if (h.child.exitCode === null) h.child.kill('SIGKILL');
+    await sender?.close().catch(() => undefined);
+    await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.env[WORKER_ENV] === '1') await worker();
+else if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv.slice(2));
