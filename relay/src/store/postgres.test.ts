@@ -32,7 +32,7 @@ describe.skipIf(unavailable.postgres !== null)('PostgreSQL store', () => {
 
   it('runs numbered migrations once, whoever starts first', async () => {
     const r = await a.pool.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(r.rows.map((x) => x.version)).toEqual([1]);
+    expect(r.rows.map((x) => x.version)).toEqual([1, 2]);
     expect(await migratePostgres(b.pool)).toEqual([]);
   });
 
@@ -109,6 +109,23 @@ describe.skipIf(unavailable.postgres !== null)('PostgreSQL store', () => {
     const r = await a.commitSends([{ groupRef: made.group.ref, senderRef: ref, clientId: bytes(1, 16), epoch: 0, sentAt: 3, body: Uint8Array.of(0) }]);
     expect(r).toEqual([{ seq: 0, duplicate: false, staleEpoch: true }]);
     expect(await a.readMessages(made.group.ref, 0, 10)).toEqual([]);
+  });
+
+  it('keeps one notification subscription per device, replaced, listed by member ID, deleted', async () => {
+    const d1 = await a.upsertDevice(bytes(20), bytes(30), 1);
+    const d2 = await a.upsertDevice(bytes(21), bytes(31), 1);
+    await a.putNotifySubscription(d1, Uint8Array.of(1), 5);
+    await b.putNotifySubscription(d1, Uint8Array.of(2, 2), 6);
+    await a.putNotifySubscription(d2, Uint8Array.of(3), 7);
+    const subs = await b.notifySubscriptions([bytes(22), bytes(21), bytes(20)]);
+    expect(subs.map((x) => [x.memberId[0], [...x.subscription]])).toEqual([
+      [21, [3]],
+      [20, [2, 2]],
+    ]);
+    expect(await a.deleteNotifySubscription(d2)).toBe(true);
+    expect(await b.deleteNotifySubscription(d2)).toBe(false);
+    expect(await a.notifySubscriptions([bytes(21)])).toEqual([]);
+    expect(await a.notifySubscriptions([])).toEqual([]);
   });
 
   it('hands each one-time prekey out once across instances; each swept blob goes to one sweeper', async () => {

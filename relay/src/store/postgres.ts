@@ -504,6 +504,34 @@ export class PostgresStore implements RelayStore {
     });
   }
 
+  async putNotifySubscription(deviceRef: number, subscription: Uint8Array, now: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO notify_subscriptions (device_ref, subscription, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (device_ref) DO UPDATE SET subscription = EXCLUDED.subscription, updated_at = EXCLUDED.updated_at`,
+      [deviceRef, buf(subscription), now],
+    );
+  }
+
+  async deleteNotifySubscription(deviceRef: number): Promise<boolean> {
+    const r = await this.pool.query('DELETE FROM notify_subscriptions WHERE device_ref = $1', [deviceRef]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async notifySubscriptions(memberIds: Uint8Array[]): Promise<{ memberId: Uint8Array; subscription: Uint8Array }[]> {
+    if (memberIds.length === 0) return [];
+    const r = await this.pool.query<{ member_id: Buffer; subscription: Buffer }>(
+      'SELECT d.member_id, n.subscription FROM devices d JOIN notify_subscriptions n ON n.device_ref = d.id WHERE d.member_id = ANY($1::bytea[])',
+      [memberIds.map(buf)],
+    );
+    const byId = new Map(r.rows.map((x) => [x.member_id.toString('hex'), x.subscription]));
+    const out: { memberId: Uint8Array; subscription: Uint8Array }[] = [];
+    for (const memberId of memberIds) {
+      const sub = byId.get(hexKey(memberId));
+      if (sub) out.push({ memberId, subscription: u8(sub) });
+    }
+    return out;
+  }
+
   async sizeBytes(): Promise<number> {
     const r = await this.pool.query<{ n: number }>('SELECT pg_database_size(current_database())::bigint AS n');
     return r.rows[0]?.n ?? 0;
