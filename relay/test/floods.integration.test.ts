@@ -96,7 +96,7 @@ async function bystandersWork(g: Group, n: number, tag: number): Promise<number[
 }
 
 /** A WebSocket from the abuser's address that records frames and its close code. */
-async function abuserSocket(url: string, token?: Uint8Array): Promise<{ ws: WebSocket; frames: RelayFrame[]; closed: Promise<number> }> {
+async function abuserSocket(url: string, token?: Uint8Array): Promise<{ ws: WebSocket; frames: RelayFrame[]; closed: Promise<number>; openedAt: number }> {
   const ws = new WebSocket(url, { localAddress: ABUSER_ADDRESS });
   sockets.push(ws);
   const frames: RelayFrame[] = [];
@@ -108,6 +108,7 @@ async function abuserSocket(url: string, token?: Uint8Array): Promise<{ ws: WebS
     ws.once('unexpected-response', (_q, resp) => rej(new Error(`upgrade refused ${resp.statusCode}`)));
     ws.once('error', rej);
   });
+  const openedAt = Date.now();
   if (token) {
     ws.send(encodeClientFrame({ type: FRAME.AUTH, token }));
     const deadline = Date.now() + 5000;
@@ -116,7 +117,7 @@ async function abuserSocket(url: string, token?: Uint8Array): Promise<{ ws: WebS
       await new Promise((r) => setTimeout(r, 2));
     }
   }
-  return { ws, frames, closed };
+  return { ws, frames, closed, openedAt };
 }
 
 /** An HTTP request from the abuser's address; resolves with the status (0 when the socket is cut). */
@@ -316,11 +317,15 @@ describe('limits and floods, with a well-behaved member served throughout', () =
     for (let round = 0; round < 3; round++) expect(IN_ORDER(await bystandersWork(g, 10, 10 + round))).toBe(true);
     const body = encodeAuthChallengeRequest({ identityKey: g.devices.b.identityKey });
     expect((await http(g.r.httpUrl, 'POST', '/v1/auth/challenge', body)).status).toBe(200);
-    const codes = await Promise.all(idle.map((s) => s.closed));
-    const waited = Date.now() - started;
-    expect(new Set(codes)).toEqual(new Set([CLOSE.AUTH_FAILED]));
-    expect(waited).toBeLessThan(15_000);
+    const closes = await Promise.all(idle.map(async (s) => ({ code: await s.closed, after: Date.now() - s.openedAt })));
+    expect(new Set(closes.map((c) => c.code))).toEqual(new Set([CLOSE.AUTH_FAILED]));
+    // Closed by the 10 s AUTH deadline: not earlier, and not much later.
+    for (const c of closes) {
+      expect(c.after).toBeGreaterThanOrEqual(9_900);
+      expect(c.after).toBeLessThan(20_000);
+    }
+    expect(Date.now() - started).toBeLessThan(30_000);
     // The half-open requests got nothing (the relay is waiting for bytes that never come) but hold no one up.
     expect(halfOpen.every((s) => !s.destroyed)).toBe(true);
-  }, 30_000);
+  }, 45_000);
 });
