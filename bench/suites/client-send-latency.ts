@@ -14,6 +14,8 @@
 // (one machine, one clock: performance.timeOrigin + performance.now() in every process).
 // Prints:
 //   send-latency  ms  p50 and p99 over every (message, member) delivery
+//   send-latency-wire    ms  p50 and p99 of the same deliveries at the member's socket (the relay's
+//                            MESSAGE frame arriving, before the SDK decrypts): relay fan-out alone
 //   send-latency-sendok  ms  p50 and p99 of sendText() itself (encrypt, persist, relay ack)
 // Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -44,7 +46,7 @@ type FromWorker =
   | { op: 'opened'; memberIds: string[] }
   | { op: 'joined'; groupId: string }
   | { op: 'progress'; received: number }
-  | { op: 'report'; deliveries: [number, number][] }
+  | { op: 'report'; deliveries: [number, number][]; wire: [number, number][] }
   | { op: 'error'; message: string };
 
 // --- worker: hosts some receiving members -------------------------------------------------
@@ -52,6 +54,8 @@ type FromWorker =
 async function worker(): Promise<void> {
   const devices: NodeDevice[] = [];
   const deliveries: [number, number][] = [];
+  /** [relay seq, arrival] of every MESSAGE frame. */
+  const wire: [number, number][] = [];
   const send = (m: FromWorker) => process.send!(m);
   process.on('message', (raw) => {
     const m = raw as ToWorker;
@@ -64,6 +68,7 @@ async function worker(): Promise<void> {
           d.client.on('status', (s) => {
             if (s.status === 'active') send({ op: 'joined', groupId: bytesToHex(s.groupId) });
           });
+          d.client.relay.connection.on('message', (f) => void wire.push([f.seq, wallNow()]));
           d.messaging.on('message', (e) => {
             const at = wallNow();
             const n = MARK.exec(e.message.text);
@@ -75,7 +80,7 @@ async function worker(): Promise<void> {
         }
         send({ op: 'opened', memberIds: devices.map((d) => d.client.memberIdHex) });
       } else if (m.op === 'report') {
-        send({ op: 'report', deliveries });
+        send({ op: 'report', deliveries, wire });
       } else if (m.op === 'close') {
         for (const d of devices) await d.close().catch(() => undefined);
         process.exit(0);
@@ -170,6 +175,8 @@ export async function run(args: string[]): Promise<void> {
     // Steady rate: message i is sent at t0 + i * 20 ms (late sends go at once, never in bursts to catch up more than the schedule).
     const sentAt: number[] = [];
     const sendMs: number[] = [];
+    /** Relay sequence number -> message index (from SEND_OK). */
+    const indexOfSeq = new Map<number, number>();
     const inflight: Promise<void>[] = [];
     const t0 = performance.now();
     for (let i = 0; i < messages; i++) {
@@ -178,7 +185,12 @@ export async function run(args: string[]): Promise<void> {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       sentAt[i] = wallNow();
       const s = performance.now();
-      inflight.push(sender.messaging.sendText(groupId, `延迟测试消息，请勿回复 [n=${i}] 明天下午三点开会`).then(() => void sendMs.push(performance.now() - s)));
+      inflight.push(
+        sender.messaging.sendText(groupId, `延迟测试消息，请勿回复 [n=${i}] 明天下午三点开会`).then((r) => {
+          sendMs.push(performance.now() - s);
+          indexOfSeq.set(r.seq, i);
+        }),
+      );
     }
     await Promise.all(inflight);
     const expected = ids.length * messages;
@@ -191,11 +203,22 @@ export async function run(args: string[]): Promise<void> {
       if (got >= expected || Date.now() > waitUntil) {
         const latencies: number[] = [];
         for (const r of reports) for (const [n, at] of r.deliveries) if (n >= WARMUP) latencies.push(at - sentAt[n]!);
+        const wireLatencies: number[] = [];
+        for (const r of reports) {
+          for (const [seq, at] of r.wire) {
+            const n = indexOfSeq.get(seq);
+            if (n !== undefined && n >= WARMUP) wireLatencies.push(at - sentAt[n]!);
+          }
+        }
         const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: RATE_PER_S, workers: workers.length, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
         log(`${got}/${expected} deliveries in ${(performance.now() - t0).toFixed(0)} ms`);
         if (got < expected) log(`WARNING: ${expected - got} deliveries missing after 60 s`);
         emitFigure({ name: 'send-latency', impl: 'ours-node', unit: 'ms', value: percentile(latencies, 0.5), params: { ...params, percentile: 'p50' } });
         emitFigure({ name: 'send-latency', impl: 'ours-node', unit: 'ms', value: percentile(latencies, 0.99), params: { ...params, percentile: 'p99' } });
+        if (wireLatencies.length) {
+          emitFigure({ name: 'send-latency-wire', impl: 'ours-node', unit: 'ms', value: percentile(wireLatencies, 0.5), params: { ...params, percentile: 'p50' } });
+          emitFigure({ name: 'send-latency-wire', impl: 'ours-node', unit: 'ms', value: percentile(wireLatencies, 0.99), params: { ...params, percentile: 'p99' } });
+        }
         const counted = sendMs.slice(WARMUP);
         emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.5), params: { ...params, percentile: 'p50' } });
         emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.99), params: { ...params, percentile: 'p99' } });
