@@ -1,4 +1,5 @@
-// npm run fuzz -- [--target name[,name]] [--inputs N] [--seconds S] [--seed text] [--budget-ms M] [--list]
+// npm run fuzz -- [--target name[,name]] [--inputs N] [--seconds S] [--seed text] [--budget-ms M] [--list] [--markdown]
+// Defaults: every target, 100,000 inputs each, at most 300 s per target, 1,000 ms per input.
 import { join } from 'node:path';
 import { fuzzTarget, type TargetReport } from './engine';
 import { ROOT } from './seeds';
@@ -44,6 +45,15 @@ for (const t of chosen) {
   }
 }
 await watchdog.stop();
+if (process.argv.includes('--markdown')) {
+  console.log('\n| target | inputs | past first check | accepted | max ms/input | heap growth MiB | s | failures |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of reports) {
+    console.log(
+      `| \`${r.target}\` | ${r.inputs} | ${(100 * r.pastFirst).toFixed(1)}% | ${(100 * r.acceptedFraction).toFixed(2)}% | ${r.maxMs.toFixed(1)} | ${(r.heapGrowthBytes / 1048576).toFixed(1)} | ${r.seconds.toFixed(0)} | ${r.failures} |`,
+    );
+  }
+}
 const failed = reports.filter((r) => r.failures > 0);
 console.log(`${reports.length} targets, ${reports.reduce((n, r) => n + r.inputs, 0)} inputs, ${failed.length} with failures`);
 process.exit(failed.length ? 1 : 0);
