@@ -211,7 +211,7 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
 
   // --- notifications (opt-in, content-free: docs/RELAY.md "Notifications") ---------------
   app.put('/v1/notify/subscription', auth, async (c) => {
-    if (!core.notify || !core.store.putNotifySubscription) throw new RelayError('NOT_FOUND', 404, 'notifications are off on this relay');
+    if (!core.notify) throw new RelayError('NOT_FOUND', 404, 'notifications are off on this relay');
     const body = await readBody(c, MAX_SUBSCRIPTION_BYTES);
     if (body.length < 1) throw new RelayError('MALFORMED', 400, `subscription must be 1..${MAX_SUBSCRIPTION_BYTES} bytes`);
     await core.store.putNotifySubscription(c.get('session').deviceRef, body, core.now());
@@ -219,7 +219,6 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
   });
 
   app.delete('/v1/notify/subscription', auth, async (c) => {
-    if (!core.store.deleteNotifySubscription) throw new RelayError('NOT_FOUND', 404, 'notifications are off on this relay');
     await core.store.deleteNotifySubscription(c.get('session').deviceRef);
     return c.body(null, 204);
   });

@@ -115,7 +115,7 @@ export interface CoreDeps {
   maxCachedGroups?: number;
   /** Cross-instance fan-out (default: none, a single instance). */
   fanout?: Fanout;
-  /** Off-app wake-ups (relay/src/notify); none when absent or when the store has no subscriptions. */
+  /** Off-app wake-ups (relay/src/notify); none when absent or named 'none'. */
   notifier?: Notifier;
 }
 
@@ -160,12 +160,11 @@ export class RelayCore {
     this.fanout = deps.fanout ?? NO_FANOUT;
     this.fanout.onEvent((e) => this.onRemoteEvent(e));
     this.fanout.onResubscribe(() => void this.afterResubscribe());
-    const lookup = this.store.notifySubscriptions?.bind(this.store);
     this.notify =
-      deps.notifier && deps.notifier.name !== 'none' && lookup
+      deps.notifier && deps.notifier.name !== 'none'
         ? new NotifyDispatcher({
             notifier: deps.notifier,
-            store: { notifySubscriptions: lookup },
+            store: { notifySubscriptions: (ids) => this.store.notifySubscriptions(ids) },
             intervalMs: this.config.notifyIntervalSeconds * 1000,
             now: () => this.now(),
             isOnline: (memberHex) => this.peersByMember.has(memberHex),

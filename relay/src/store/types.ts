@@ -150,15 +150,13 @@ export interface RelayStore {
    */
   sweep(olderThan: number): Promise<SweepResult>;
 
-  // Notification subscriptions (relay/src/notify, migration 0002). Optional until every
-  // store implements them; without them the relay answers the subscription routes with
-  // 404 and sends no wake-ups.
+  // Notification subscriptions (relay/src/notify, migration 0002).
   /** Registers (or replaces) the device's opaque subscription token (1..256 bytes). */
-  putNotifySubscription?(deviceRef: number, subscription: Uint8Array, now: number): Promise<void>;
+  putNotifySubscription(deviceRef: number, subscription: Uint8Array, now: number): Promise<void>;
   /** Removes it; false when there was none. */
-  deleteNotifySubscription?(deviceRef: number): Promise<boolean>;
+  deleteNotifySubscription(deviceRef: number): Promise<boolean>;
   /** The subscriptions of those of `memberIds` that have one. */
-  notifySubscriptions?(memberIds: Uint8Array[]): Promise<{ memberId: Uint8Array; subscription: Uint8Array }[]>;
+  notifySubscriptions(memberIds: Uint8Array[]): Promise<{ memberId: Uint8Array; subscription: Uint8Array }[]>;
 
   sizeBytes(): Promise<number>;
   /** Flushes the write-ahead log into the main file (graceful shutdown, backups). */
