@@ -21,6 +21,7 @@ import {
   encodeAuthChallengeRequest,
   encodeAuthSessionRequest,
   encodeLogAppendRequest,
+  encodePrekeyUpload,
 } from '../../../crypto/src/wire/http-bodies';
 import { signRelayAuthChallenge } from '../../../crypto/src/wire/relay-auth';
 import { decodeRelayFrame, encodeClientFrame, FRAME, relayErrorName, type RelayFrame } from '../../../crypto/src/wire/relay-frames';
@@ -93,6 +94,24 @@ export class CoreMember {
     const s = await post(httpUrl, '/v1/auth/session', encodeAuthSessionRequest({ challenge, signature }));
     if (s.status !== 200) throw new Error(`session refused: ${s.status}`);
     this.token = decodeAuthSessionResponse(s.bytes).token;
+  }
+
+  /** Publishes this device's signed prekey (no one-time prekeys) so others can box secrets to it. */
+  async publishPrekeys(httpUrl: string): Promise<void> {
+    const body = encodePrekeyUpload({ signedPrekey: prekeyBundleOf(this.p, this.identity.seed, this.prekeys), oneTimePrekeys: [] });
+    const res = await fetch(`${httpUrl}/v1/prekeys`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${bytesToHex(this.token)}`, 'content-type': 'application/octet-stream' },
+      body: body as unknown as string,
+    });
+    if (res.status !== 204) throw new Error(`prekey upload refused: ${res.status}`);
+  }
+
+  /** Claims another member's prekey bundle from the relay (its signatures are checked by commitAdd). */
+  async claimBundle(httpUrl: string, memberIdHex: string): Promise<PrekeyBundle> {
+    const r = await post(httpUrl, `/v1/members/${memberIdHex}/prekey-claim`, new Uint8Array(0), this.token);
+    if (r.status !== 200) throw new Error(`prekey claim refused: ${r.status}`);
+    return decodePrekeyBundle(r.bytes);
   }
 
   /** Opens the socket (AUTH, READY, RESUME from this member's cursors) and waits for CAUGHT_UP of known groups. */

@@ -8,6 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex, equalBytes, utf8DecodeStrict } from '../../../crypto/src/bytes';
+import { memberIdOf } from '../../../crypto/src/identity/member-id';
+import { signWithLabel } from '../../../crypto/src/kdf';
+import { SIG } from '../../../crypto/src/labels';
+import { commitAdd, commitRotate, createGroup } from '../../../crypto/src/log/commit';
+import { foldPublicEntry } from '../../../crypto/src/log/public-fold';
 import { nodeRandom } from '../../../crypto/src/primitives/random';
 import { loadBackends, primitivesFor } from '../../../crypto/src/primitives/select';
 import type { Primitives } from '../../../crypto/src/primitives/types';
@@ -20,8 +25,9 @@ import type { AlarmEvent } from '../../../client/src/sdk/group-engine';
 import { nodePlatform } from '../../../client/src/net/node-platform';
 import { openNodeStore } from '../../../client/src/store/node-store';
 import type { LocalStore } from '../../../client/src/store/types';
-import { buildEntry, makeDevice } from '../helpers/log';
+import { buildEntry, DEFAULT_POLICY, makeDevice } from '../helpers/log';
 import { startTestRelay, type TestRelay } from '../helpers/relay';
+import { CoreMember } from './core-member';
 import { startMaliciousRelay, type MaliciousRelay } from './malicious-relay';
 
 await loadBackends();
@@ -35,6 +41,7 @@ interface SdkMember {
   texts: Map<string, string[]>;
   alarms: AlarmEvent[];
   membership: { kind: string; members: Uint8Array[] }[];
+  errors: string[];
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -64,9 +71,10 @@ async function sdkMember(evil: MaliciousRelay, name: string, start = true): Prom
     engine: { autoCommitJitterMs: 50, sendWaitMs: 8_000 },
     connection: { backoff: { minMs: 50, maxMs: 500 } },
   });
-  const m: SdkMember = { name, client, store, dir, texts: new Map(), alarms: [], membership: [] };
+  const m: SdkMember = { name, client, store, dir, texts: new Map(), alarms: [], membership: [], errors: [] };
   client.on('alarm', (a) => m.alarms.push(a));
   client.on('membership', (e) => m.membership.push({ kind: e.kind, members: e.members }));
+  client.on('error', (e) => m.errors.push(`${e.operation}: ${(e.error as { code?: string })?.code ?? String(e.error)}`));
   client.engine.setReceiver(async (msg) => {
     const g = bytesToHex(msg.groupId);
     m.texts.set(g, [...(m.texts.get(g) ?? []), utf8DecodeStrict(msg.plaintext) ?? '<binary>']);
@@ -224,12 +232,60 @@ describe('malicious relay vs the SDK', () => {
     await a.client.sendPlaintext(g, '踢出之后的秘密');
     await until('b got it', () => texts(b, g).length === 1);
     expect(mirrored).toBe(1);
-    await until('e saw the message frame', () => e.client.group(g)!.messageSeq >= 1 || e.alarms.length > 0, 5000).catch(() => undefined);
+    // E's SDK gets the frame, cannot open it (unknown epoch), asks the relay for the log over HTTP
+    // and is told it is no longer a member.
+    await until('e tried to catch up', () => e.errors.includes('message: E2E_ERR_RELAY_NOT_MEMBER'));
     await e.client.idle(g);
     // E was never told: it still believes it is in the old epoch, and it holds no key for the new one.
     expect(e.client.group(g)!.status).toBe('active');
     expect(e.client.group(g)!.epoch).toBe(epochBefore);
     expect(texts(e, g)).toEqual([]);
+  });
+
+  it('commit with a bad MAC from an insider: SDK clients raise commit-unverifiable (bad-mac), stop sending, and their automatic rotation heals the group', async () => {
+    const { evil } = await world();
+    const a = new CoreMember(p, 'A'); // the insider, on the crypto core
+    await a.login(evil.httpUrl);
+    await a.publishPrekeys(evil.httpUrl);
+    await a.connect(evil.wsUrl);
+    cleanups.push(async () => a.disconnect());
+    const [b, c] = [await sdkMember(evil, 'B'), await sdkMember(evil, 'C')];
+    const created = createGroup(p, a.identity, { policy: DEFAULT_POLICY });
+    const g = created.state.public.groupId;
+    expect(await a.append(evil.httpUrl, null, created)).toBe(201);
+    const bundles = [await a.claimBundle(evil.httpUrl, b.client.memberIdHex), await a.claimBundle(evil.httpUrl, c.client.memberIdHex)];
+    expect(await a.append(evil.httpUrl, g, commitAdd(p, a.identity, a.state(g), bundles))).toBe(200);
+    for (const m of [b, c]) await m.client.waitForGroup(g, 10_000);
+    const lookup = (id: Uint8Array) => {
+      const bundle = bundles.find((x) => equalBytes(memberIdOf(p, x.identityKey), id));
+      return bundle ? { prekeyKind: 'signed' as const, prekeyId: bundle.signedPrekey.id, prekey: bundle.signedPrekey.publicKey } : undefined;
+    };
+    // A rotation whose confirmation MAC is wrong, signed by A: the relay cannot tell.
+    const before = a.state(g);
+    const honest = commitRotate(p, a.identity, before, lookup);
+    const content = honest.entry.subarray(0, honest.entry.length - 96);
+    const signed = new Uint8Array(content.length + 32);
+    signed.set(content);
+    signed.set(p.randomBytes(32), content.length);
+    const entry = new Uint8Array(signed.length + 64);
+    entry.set(signed);
+    entry.set(signWithLabel(p, a.identity.seed, SIG.LOG_ENTRY, signed), signed.length);
+    const bad = { ...honest, entry, state: { ...honest.state, public: foldPublicEntry(p, before.public, entry, honest.envelopes) } };
+    expect(await a.append(evil.httpUrl, g, bad)).toBe(200);
+    for (const m of [b, c]) {
+      await until(`${m.name} alarm`, () => m.alarms.some((x) => x.kind === 'commit-unverifiable'));
+      expect(m.alarms.find((x) => x.kind === 'commit-unverifiable')).toMatchObject({ code: 'E2E_ERR_COMMIT_UNVERIFIABLE', reason: 'bad-mac', epoch: 2 });
+    }
+    // The automatic rotation (by B or C, after a random delay) gives everyone a verified epoch 3.
+    await until('a healed', () => a.state(g).public.epoch >= 3 && a.state(g).epochSecret !== null, 15_000);
+    for (const m of [b, c]) await until(`${m.name} healed`, () => m.client.group(g)!.canSend && !m.client.group(g)!.alarm, 15_000);
+    // SDK plaintexts start with a frame byte (1 = application content: client/src/sdk/invite-link.ts).
+    const r = await a.send(g, '\u0001after the heal');
+    expect(r.ok).toBe(true);
+    for (const m of [b, c]) await until(`${m.name} got it`, () => texts(m, g).includes('after the heal'));
+    await b.client.sendPlaintext(g, 'b after the heal');
+    await a.until(() => a.messages(g).some((x) => x.text === '\u0001b after the heal'), 'a got b');
+    for (const m of [b, c]) expect(m.alarms.map((x) => x.kind)).toEqual(['commit-unverifiable']);
   });
 
   it('auth challenge that is a serialized log entry: the SDK refuses to sign it and never posts a signature', async () => {
