@@ -145,6 +145,7 @@ export class ChatClient {
   private closed = false;
   private prekeyTimer: TimerHandle | null = null;
   private userReceiver: ((m: IncomingPlaintext) => Promise<void>) | null = null;
+  private userBatchReceiver: ((ms: readonly IncomingPlaintext[]) => Promise<void>) | null = null;
 
   constructor(
     private readonly opts: ChatClientOptions,
@@ -166,26 +167,37 @@ export class ChatClient {
       }
       this.events.emit('status', s);
     });
-    groupEngine.setReceiver(async (m) => {
-      if (this.userReceiver) await this.userReceiver(m);
-      else this.events.emit('plaintext', m);
-      this.emitUnread(m.groupId);
+    groupEngine.setBatchReceiver(async (ms) => {
+      if (this.userBatchReceiver) await this.userBatchReceiver(ms);
+      else {
+        for (const m of ms) {
+          if (this.userReceiver) await this.userReceiver(m);
+          else this.events.emit('plaintext', m);
+        }
+      }
+      const groups = new Map(ms.map((m) => [bytesToHex(m.groupId), m.groupId]));
+      for (const g of groups.values()) this.emitUnread(g);
     });
   }
 
   /** The messaging seam (client/src/sdk/messaging-seam.ts): what the messaging layer builds on. */
   get engine(): GroupMessaging {
-    return {
+    // A variable, not a literal of the interface: setBatchReceiver is an optional, additive seam member.
+    const seam = {
       selfId: this.groupEngine.selfId,
-      sendPlaintext: (g, pt, id) => this.groupEngine.sendPlaintext(g, pt, id),
-      setReceiver: (r) => {
+      sendPlaintext: (g: Uint8Array, pt: Uint8Array, id: Uint8Array) => this.groupEngine.sendPlaintext(g, pt, id),
+      setReceiver: (r: (m: IncomingPlaintext) => Promise<void>) => {
         this.userReceiver = r;
       },
-      publicState: (g) => this.groupEngine.publicState(g),
-      groupInfo: (g) => this.groupEngine.groupInfo(g),
-      uploadBlob: (g, b) => this.groupEngine.uploadBlob(g, b),
-      downloadBlob: (id) => this.groupEngine.downloadBlob(id),
+      setBatchReceiver: (r: (ms: readonly IncomingPlaintext[]) => Promise<void>) => {
+        this.userBatchReceiver = r;
+      },
+      publicState: (g: Uint8Array) => this.groupEngine.publicState(g),
+      groupInfo: (g: Uint8Array) => this.groupEngine.groupInfo(g),
+      uploadBlob: (g: Uint8Array, b: Uint8Array) => this.groupEngine.uploadBlob(g, b),
+      downloadBlob: (id: Uint8Array) => this.groupEngine.downloadBlob(id),
     };
+    return seam;
   }
 
   get memberId(): Uint8Array {

@@ -146,6 +146,8 @@ export const ENGINE_DEFAULTS = {
 
 /** Log page size for catch-up over HTTP. */
 const LOG_PAGE = 200;
+/** Messages handed to a batch receiver at once, at most. */
+const MAX_BATCH = 500;
 /** Public states of recent epochs kept in memory, for the permission check of late messages. */
 const RECENT_EPOCH_STATES = 8;
 
@@ -247,6 +249,8 @@ interface GroupSession {
   /** Until CAUGHT_UP after a (re)connect: log entries are held back (see the header). */
   syncing: boolean;
   deferred: { index: number; entry: Uint8Array; envelope: Uint8Array }[];
+  /** Decrypted messages not yet handed to the batch receiver. */
+  batch: IncomingPlaintext[];
   /** The receiver record changed since it was persisted. */
   dirty: boolean;
   flushQueued: boolean;
@@ -307,6 +311,7 @@ export class GroupEngine implements GroupMessaging {
   private readonly sessions = new Map<string, GroupSession>();
   private readonly queues = new Map<string, Serial>();
   private receiver: ((m: IncomingPlaintext) => Promise<void>) | null = null;
+  private batchReceiver: ((ms: readonly IncomingPlaintext[]) => Promise<void>) | null = null;
   private readonly opts: Required<EngineOptions>;
   private readonly p: Primitives;
   private readonly store: LocalStore;
@@ -407,6 +412,7 @@ export class GroupEngine implements GroupMessaging {
       anchored: false,
       syncing: false,
       deferred: [],
+      batch: [],
       dirty: false,
       flushQueued: false,
       ownSeqs: new Set(),
@@ -483,7 +489,12 @@ export class GroupEngine implements GroupMessaging {
   private onState(state: ConnectionState): void {
     this.connState = state;
     if (state === 'ready') {
-      for (const s of this.sessions.values()) if (s.status === 'active') s.syncing = true;
+      for (const s of this.sessions.values()) {
+        if (s.status !== 'active') continue;
+        s.syncing = true;
+        // A rejected entry may have been altered in transit: a resume retries from the log.
+        s.stuck = false;
+      }
       for (const w of [...this.readyWaiters]) w();
       this.readyWaiters.clear();
       // A group the relay no longer serves (removed or dissolved while offline) gets no
@@ -569,6 +580,12 @@ export class GroupEngine implements GroupMessaging {
 
   private async flushReceiver(s: GroupSession, ack = true): Promise<void> {
     s.flushQueued = false;
+    if (s.batch.length && this.batchReceiver) {
+      // Delivered before the cursor moves: a crash before the receiver resolved redelivers them.
+      const batch = s.batch;
+      s.batch = [];
+      await this.batchReceiver(batch);
+    }
     if (!s.dirty) return;
     await this.persistReceiver(s);
     if (ack && s.status === 'active' && s.messageSeq > 0) this.conn.ack(s.id, s.messageSeq);
@@ -655,8 +672,10 @@ export class GroupEngine implements GroupMessaging {
       await this.persistMember(s);
       return;
     }
-    await this.account.savePrekeys(res.prekeys);
+    // The member record first: a crash before the prekey store is saved keeps a used
+    // one-time prekey a little longer, while the reverse order would lose the entry.
     await this.adopt(s, res.state, s.logLength + 1, entry);
+    await this.account.savePrekeys(res.prekeys);
   }
 
   /** Takes a new member state after the entry at logLength-1: enters the epoch, persists, raises events. */
@@ -753,7 +772,6 @@ export class GroupEngine implements GroupMessaging {
       this.alarm({ groupId, kind: 'welcome-unverifiable', code: e.code, epoch: entryEpochOf(entry) });
       return;
     }
-    await this.account.savePrekeys(res.prekeys);
     const s = this.newSession(groupId, 'active', index + 1, res.state);
     const old = this.sessions.get(s.hex);
     if (old) s.links = old.links;
@@ -766,6 +784,7 @@ export class GroupEngine implements GroupMessaging {
     s.receiver = st.receiverState;
     s.sender = st.senderState;
     await this.persistEpoch(s, s.sender);
+    await this.account.savePrekeys(res.prekeys);
     this.sessions.set(s.hex, s);
     const decoded = decodeLogEntry(entry);
     this.events.emit('status', { groupId: s.id.slice(), status: 'active' });
@@ -886,7 +905,10 @@ export class GroupEngine implements GroupMessaging {
         plaintext: pt.subarray(1),
         state,
       };
-      if (this.receiver) await this.receiver(incoming);
+      if (this.batchReceiver) {
+        s.batch.push(incoming);
+        if (s.batch.length >= MAX_BATCH) await this.flushReceiver(s);
+      } else if (this.receiver) await this.receiver(incoming);
       else this.events.emit('plaintext', incoming);
     }
     this.advance(s, m.seq);
@@ -928,6 +950,15 @@ export class GroupEngine implements GroupMessaging {
   setReceiver(receiver: (m: IncomingPlaintext) => Promise<void>): void {
     if (typeof receiver !== 'function') throw new TypeError('"receiver" expected a function');
     this.receiver = receiver;
+  }
+
+  /**
+   * Receives runs of messages (one queue drain, at most MAX_BATCH) instead of one at a time;
+   * when set, the single receiver is not called. ACKed after the returned promise resolves.
+   */
+  setBatchReceiver(receiver: (ms: readonly IncomingPlaintext[]) => Promise<void>): void {
+    if (typeof receiver !== 'function') throw new TypeError('"receiver" expected a function');
+    this.batchReceiver = receiver;
   }
 
   publicState(groupId: Uint8Array): PublicGroupState | undefined {
