@@ -152,6 +152,9 @@ export async function run(args: string[]): Promise<void> {
     const p = await loadDefaultPrimitives(nodeRandom);
     sender = await openNodeDevice({ dataDir: join(dir, 'sender'), relayUrl: relay.httpUrl, primitives: p, fsync: senderFsync });
     const groupId = bytesToHex(await sender.client.createGroup({ name: 'latency bench' }));
+    sender.client.on('connection', (c) => log(`sender connection: ${c.state}`));
+    sender.client.on('error', (e) => log(`sender error in ${e.operation}: ${(e.error as Error)?.message ?? String(e.error)}`));
+    sender.client.on('alarm', (a) => log(`sender alarm: ${a.kind} ${a.code}`));
 
     const per = Math.ceil(members / WORKERS);
     for (let w = 0; w < WORKERS && w * per < members; w++) {
@@ -192,7 +195,10 @@ export async function run(args: string[]): Promise<void> {
         }),
       );
     }
-    await Promise.all(inflight);
+    // Bounded: a send that never settles is reported, not waited for forever.
+    const settled = await Promise.race([Promise.allSettled(inflight).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 120_000))]);
+    if (!settled) throw new Error(`${messages - sendMs.length} of ${messages} sends did not settle within 120 s`);
+    if (sendMs.length < messages) throw new Error(`${messages - sendMs.length} of ${messages} sends failed`);
     const expected = ids.length * messages;
     const waitUntil = Date.now() + 60_000;
     let got = 0;
