@@ -8,14 +8,29 @@
 //   ed25519-sign/verify, xchacha-seal/open  ops/s inside the sandbox, impl ours-noble-jitless
 //   miniprogram-bundle-size bytes  the minified crypto + SDK bundle
 //
-// Backlog decrypt-and-render and kick-commit figures need the client SDK (not built yet).
-import { spawnSync } from 'node:child_process';
+//   miniprogram-cold-start (impl ours-noble-jitless-client)  ms  relaunch of the whole client
+//                                  (startMiniProgram) on an existing install: pool, store,
+//                                  account, login, socket started, first view model
+//   miniprogram-backlog     ms     relaunch after 200 messages arrived while offline, until all
+//                                  200 are decrypted, stored and in the view model (render-ready)
+//   miniprogram-kick-commit ms     an admin's client commits a kick in a 100-member group
+//                                  (fresh secret boxed to the 98 others), from tap to appended
+// The client figures run against a relay in this process; the other members are Node clients.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildMiniprogramBundle } from '../../scripts/build-miniprogram';
 import { emitFigure, median, percentile } from '../schema';
+import { loadBackends, primitivesFor } from '../../crypto/src/primitives/select';
+import { nodeRandom } from '../../crypto/src/primitives/random';
+import { nodePlatform } from '../../client/src/net/node-platform';
+import { createMemoryStore } from '../../client/src/store/memory-store';
+import { createChatClient, type ChatClient } from '../../client/src/sdk/chat-client';
+import { createMessaging, type Messaging } from '../../client/src/sdk/messaging';
+import { startTestRelay } from '../../relay/test/helpers/relay';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = join(ROOT, 'miniprogram', 'test', 'sandbox-bench-child.ts');
@@ -62,7 +77,151 @@ export async function run(args: string[]): Promise<void> {
     emitFigure({ name: 'ed25519-verify', impl: IMPL, unit: 'ops/s', value: Number(ops['ed25519-verify']), params: { bytes: 256 } });
     emitFigure({ name: 'xchacha-seal', impl: IMPL, unit: 'ops/s', value: Number(ops['xchacha-seal']), params: { bytes: 1024 } });
     emitFigure({ name: 'xchacha-open', impl: IMPL, unit: 'ops/s', value: Number(ops['xchacha-open']), params: { bytes: 1024 } });
+
+    await clientFigures(bundlePath, dir, quick);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const CLIENT_IMPL = 'ours-noble-jitless-client';
+const BACKLOG = 200;
+const KICK_GROUP = 100;
+
+/** One jitless child in `client` mode: commands on stdin, JSON events on stdout. */
+class ClientChild {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly events: Record<string, unknown>[] = [];
+  private waiting: ((e: Record<string, unknown>) => void) | null = null;
+  private stderr = '';
+
+  constructor(bundlePath: string, relayUrl: string, userDataDir: string) {
+    this.child = spawn(process.execPath, ['--jitless', '--no-warnings', '--import', 'tsx', CHILD, 'client', bundlePath, relayUrl, userDataDir], { cwd: ROOT });
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let e: Record<string, unknown>;
+      try {
+        e = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w(e);
+      } else this.events.push(e);
+    });
+  }
+
+  async ask(command: string, timeoutMs = 300_000): Promise<Record<string, unknown>> {
+    if (process.env.MP_BENCH_TRACE) process.stderr.write(`  -> ${command.split(' ')[0]}\n`);
+    this.child.stdin.write(`${command}\n`);
+    const e = this.events.shift() ?? (await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`bench child: no answer to "${command.split(' ')[0]}" (${this.stderr.slice(-500)})`)), timeoutMs);
+      this.waiting = (x) => {
+        clearTimeout(t);
+        resolve(x);
+      };
+    }));
+    if (e.event === 'error') throw new Error(`bench child: ${String(e.message)}`);
+    if (e.jitless !== true || e.wasm !== false) throw new Error('bench child did not run without JIT and WebAssembly');
+    return e;
+  }
+
+  async close(): Promise<void> {
+    this.child.stdin.write('exit\n');
+    await new Promise<void>((r) => {
+      const t = setTimeout(() => {
+        this.child.kill();
+        r();
+      }, 10_000);
+      this.child.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+}
+
+interface NodeMember {
+  client: ChatClient;
+  messaging: Messaging;
+}
+
+async function nodeMember(relayUrl: string, connect: boolean): Promise<NodeMember> {
+  const p = primitivesFor('node', nodeRandom);
+  const store = createMemoryStore();
+  const client = await createChatClient({ platform: nodePlatform(), primitives: p, store, relayUrl, engine: { autoCommitJitterMs: 0 } });
+  const messaging = await createMessaging(client.engine, { primitives: p, history: client.history, chatList: client.chatList, store, now: () => Date.now() });
+  if (connect) await client.start();
+  else {
+    await client.relay.sessions.ensure();
+    await client.maintainPrekeys();
+  }
+  return { client, messaging };
+}
+
+async function clientFigures(bundlePath: string, dir: string, quick: boolean): Promise<void> {
+  await loadBackends();
+  const relay = await startTestRelay();
+  const members: NodeMember[] = [];
+  const children: ClientChild[] = [];
+  try {
+    const owner = await nodeMember(relay.httpUrl, true);
+    members.push(owner);
+
+    // Cold start and backlog: a fresh install per sample joins, goes offline, relaunches.
+    const samples = quick ? 1 : 5;
+    const cold: number[] = [];
+    const backlog: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      process.stderr.write(`miniprogram: client cold start + ${BACKLOG}-message backlog ${i + 1}/${samples}\n`);
+      const child = new ClientChild(bundlePath, relay.httpUrl, mkdtempSync(join(dir, 'usr-')));
+      children.push(child);
+      const first = await child.ask('start');
+      const groupId = await owner.client.createGroup({ name: `backlog-${i}` });
+      await owner.client.invite(groupId, String(first.memberId));
+      const g = String((await child.ask('wait-group 2')).groupId);
+      await child.ask('stop');
+      cold.push(Number((await child.ask('start')).ms));
+      await child.ask('stop');
+      for (let m = 0; m < BACKLOG; m++) await owner.messaging.sendText(groupId, `backlog message ${m}: 明天上午九点在学校门口集合，请准时到达 😀`);
+      const r = await child.ask(`backlog ${g} ${BACKLOG}`);
+      if (Number(r.messages) < BACKLOG) throw new Error('backlog run ended before every message was shown');
+      backlog.push(Number(r.backlogMs));
+      await child.close();
+    }
+    const runs = { runs: samples };
+    emitFigure({ name: 'miniprogram-cold-start', impl: CLIENT_IMPL, unit: 'ms', value: median(cold), params: { ...runs, percentile: 'p50', existingInstall: true } });
+    emitFigure({ name: 'miniprogram-backlog', impl: CLIENT_IMPL, unit: 'ms', value: median(backlog), params: { ...runs, messages: BACKLOG, percentile: 'p50', includes: 'relaunch + decrypt + store + view model' } });
+
+    // Kick: the child is an admin of a 100-member group and commits removals.
+    process.stderr.write(`miniprogram: building a ${KICK_GROUP}-member group\n`);
+    const child = new ClientChild(bundlePath, relay.httpUrl, mkdtempSync(join(dir, 'usr-')));
+    children.push(child);
+    const admin = String((await child.ask('start')).memberId);
+    const groupId = await owner.client.createGroup({ name: 'kick-bench' });
+    await owner.client.invite(groupId, admin);
+    await owner.client.setRole(groupId, admin, 'admin');
+    const others: string[] = [];
+    for (let i = 0; i < KICK_GROUP - 2; i++) {
+      const m = await nodeMember(relay.httpUrl, false);
+      members.push(m);
+      others.push(m.client.memberIdHex);
+      await owner.client.invite(groupId, m.client.memberIdHex);
+    }
+    const g = String((await child.ask(`wait-group ${KICK_GROUP}`)).groupId);
+    const kicks = quick ? 1 : 3;
+    const kickMs: number[] = [];
+    for (let i = 0; i < kicks; i++) {
+      const r = await child.ask(`kick ${g} ${others[i]}`);
+      if (r.problem || Number(r.members) !== Number(r.before) - 1) throw new Error(`kick did not commit (${String(r.problem)})`);
+      kickMs.push(Number(r.ms));
+    }
+    emitFigure({ name: 'miniprogram-kick-commit', impl: CLIENT_IMPL, unit: 'ms', value: median(kickMs), params: { members: KICK_GROUP, runs: kicks, percentile: 'p50' } });
+  } finally {
+    await Promise.allSettled(children.map((c) => c.close()));
+    await Promise.allSettled(members.map((m) => m.client.close()));
+    await relay.cleanup();
   }
 }

@@ -25,6 +25,8 @@ import { CHAT_VIEW_MESSAGES, presentApp, type GroupSource, type PendingSend, typ
 /** Invite links made from the group-info page: valid this long, for this many join requests. */
 export const INVITE_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export const INVITE_LINK_MAX_USES = 50;
+/** Shortest time between two view models published for SDK events (ms): about six frames. */
+export const MIN_PUBLISH_INTERVAL_MS = 100;
 /** Search results put into the view model. */
 export const SEARCH_RESULTS = 50;
 
@@ -192,12 +194,20 @@ export async function startAppRuntime(opts: AppRuntimeOptions): Promise<AppRunti
         }
       }
     }
+    // A group just joined or created may reach the chat list a moment after its status
+    // event (the SDK adds it asynchronously): show it at once with an empty entry.
+    const chats = client.chatList.list();
+    for (const g of groups) {
+      if (g.status === 'active' && !chats.some((c) => c.groupId === g.groupId)) {
+        chats.push({ groupId: g.groupId, pinned: false, muted: false, remark: '', lastReadSeq: 0, lastActivity: now(), unread: 0, mentionUnread: 0 });
+      }
+    }
     return {
       selfId,
       myNickname,
       names: new Map(),
       groups,
-      chats: client.chatList.list(),
+      chats,
       messages,
       lookup: (g, id) => client.history.get(g, id),
       polls,
@@ -213,36 +223,31 @@ export async function startAppRuntime(opts: AppRuntimeOptions): Promise<AppRunti
     };
   }
 
-  let refreshing: Promise<AppViewModel> | null = null;
-  let again = false;
-  async function refresh(): Promise<AppViewModel> {
-    if (refreshing) {
-      again = true;
-      return refreshing;
-    }
-    refreshing = (async () => {
-      try {
-        do {
-          again = false;
-          if (closed) break;
-          last = presentApp(await gather());
-          opts.publish(last);
-        } while (again);
-        return last;
-      } finally {
-        refreshing = null;
-      }
-    })();
-    return refreshing;
+  // Publications: an explicit refresh() (after a user action) always reads the SDK after
+  // the call, in order; SDK events schedule one at most every MIN_PUBLISH_INTERVAL_MS, so
+  // a backlog of hundreds of messages is presented a few times, not once per message.
+  let chain: Promise<unknown> = Promise.resolve();
+  let lastPublish = -Infinity;
+  function refresh(): Promise<AppViewModel> {
+    const run = chain.then(async () => {
+      if (closed) return last;
+      last = presentApp(await gather());
+      lastPublish = now();
+      opts.publish(last);
+      return last;
+    });
+    chain = run.catch(() => undefined);
+    return run;
   }
   let scheduled = false;
   function schedule(): void {
     if (scheduled || closed) return;
     scheduled = true;
+    const wait = Math.max(0, Math.min(MIN_PUBLISH_INTERVAL_MS, lastPublish + MIN_PUBLISH_INTERVAL_MS - now()));
     opts.platform.setTimer(() => {
       scheduled = false;
       void refresh().catch(() => undefined);
-    }, 0);
+    }, wait);
   }
 
   for (const event of ['membership', 'groupInfo', 'status', 'unread', 'connection'] as const) client.on(event, schedule);

@@ -5,7 +5,17 @@
 //                             to ready: pool filled from the async wx.getRandomValues,
 //                             primitives built, one identity key derived
 //   ops <bundle.js> [--quick] noble sign / verify / seal / open ops/s inside the sandbox
+//   client <bundle.js> <relayUrl> <userDataDir> [sends]
+//                             the whole mini program client (startMiniProgram) against a
+//                             relay the parent runs, driven by lines on stdin, answering JSON
+//                             lines on stdout (bench/suites/miniprogram.ts):
+//                               start            launch (fresh or existing store) -> {event:'ready', ms, memberId}
+//                               wait-group <n>   until a group with n members shows -> {event:'group', groupId}
+//                               stop             close the client and its sandbox -> {event:'stopped'}
+//                               backlog <g> <n>  relaunch; time to ready and until n messages of g are in the view model
+//                               kick <g> <id>    time one kick commit (perform 'kick') -> {event:'kicked', ms}
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { measureOpsPerSecond } from '../../bench/schema';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import { createLogicLayerSandbox } from './sandbox';
@@ -56,11 +66,113 @@ async function opsPerSecond(bundlePath: string, quick: boolean): Promise<Record<
   return result;
 }
 
+interface ViewModelLike {
+  ready: boolean;
+  problem: string;
+  chats: { chatId: string }[];
+  chatViews: Record<string, { memberCount: number; messages: unknown[] }>;
+}
+interface RuntimeLike {
+  perform(intent: Record<string, unknown>): Promise<void>;
+  current(): ViewModelLike;
+  close(): Promise<void>;
+  client: { memberIdHex: string; on(event: string, fn: (e: unknown) => void): () => void };
+}
+
+/** The line-driven client mode: one mini program client at a time, relaunched on the same user data. */
+async function clientMode(bundlePath: string, relayUrl: string, userDataDir: string): Promise<void> {
+  const code = readFileSync(bundlePath, 'utf8');
+  const jitless = process.execArgv.includes('--jitless');
+  const say = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ ...o, jitless, wasm: typeof WebAssembly !== 'undefined' }) + '\n');
+  let sandbox: ReturnType<typeof createLogicLayerSandbox> | null = null;
+  let rt: RuntimeLike | null = null;
+  let latest: ViewModelLike | null = null;
+  let onPublish: (() => void) | null = null;
+  const launch = async () => {
+    sandbox = createLogicLayerSandbox({ userDataDir });
+    const t0 = performance.now();
+    const sdk = sandbox.loadModule<{ startMiniProgram(o: Record<string, unknown>): Promise<RuntimeLike> }>(code);
+    rt = await sdk.startMiniProgram({
+      relayUrl,
+      publish: (vm: ViewModelLike) => {
+        latest = vm;
+        onPublish?.();
+      },
+      engine: { autoCommitJitterMs: 0 },
+    });
+    if (process.env.MP_BENCH_TRACE) {
+      for (const name of ['alarm', 'error', 'status', 'connection', 'membership']) {
+        rt.client.on(name, (e) => process.stderr.write(`child ${name}: ${JSON.stringify(e, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v instanceof Error ? `${v.name}: ${v.message}` : v))}\n`));
+      }
+    }
+    return { t0, readyMs: performance.now() - t0 };
+  };
+  const until = (test: (vm: ViewModelLike) => boolean, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+      const check = () => {
+        if (latest && test(latest)) {
+          clearTimeout(timer);
+          onPublish = null;
+          resolve();
+        }
+      };
+      onPublish = check;
+      check();
+    });
+  const stop = async () => {
+    await rt?.close();
+    await sandbox?.close();
+    rt = null;
+    sandbox = null;
+    latest = null;
+  };
+  for await (const line of createInterface({ input: process.stdin })) {
+    const [cmd, a, b] = line.trim().split(/\s+/);
+    try {
+      if (cmd === 'start') {
+        const { readyMs } = await launch();
+        say({ event: 'ready', ms: readyMs, memberId: rt!.client.memberIdHex });
+      } else if (cmd === 'wait-group') {
+        const n = Number(a);
+        const found = (vm: ViewModelLike) => Object.keys(vm.chatViews).find((id) => vm.chatViews[id]!.memberCount === n);
+        await until((vm) => !!found(vm), 300_000);
+        say({ event: 'group', groupId: found(latest!) });
+      } else if (cmd === 'stop') {
+        await stop();
+        say({ event: 'stopped' });
+      } else if (cmd === 'backlog') {
+        const n = Number(b);
+        const { t0, readyMs } = await launch();
+        await until((vm) => (vm.chatViews[a!]?.messages.length ?? 0) >= n, 300_000);
+        say({ event: 'backlog', readyMs, backlogMs: performance.now() - t0, messages: latest!.chatViews[a!]!.messages.length });
+      } else if (cmd === 'kick') {
+        const before = latest!.chatViews[a!]!.memberCount;
+        const t0 = performance.now();
+        await rt!.perform({ type: 'kick', chatId: a, memberId: b });
+        const ms = performance.now() - t0;
+        const vm = rt!.current();
+        say({ event: 'kicked', ms, problem: vm.problem, members: vm.chatViews[a!]!.memberCount, before });
+      } else if (cmd === 'exit') {
+        await stop();
+        break;
+      }
+    } catch (error) {
+      say({ event: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  process.exit(0);
+}
+
 const [mode, bundlePath] = process.argv.slice(2);
-if (!bundlePath || (mode !== 'cold' && mode !== 'ops')) {
-  console.error('usage: sandbox-bench-child.ts cold|ops <bundle.js> [--quick]');
+if (!bundlePath || (mode !== 'cold' && mode !== 'ops' && mode !== 'client')) {
+  console.error('usage: sandbox-bench-child.ts cold|ops <bundle.js> [--quick] | client <bundle.js> <relayUrl> <userDataDir>');
   process.exit(2);
 }
 const jitless = process.execArgv.includes('--jitless');
-const out = mode === 'cold' ? await coldStart(bundlePath) : await opsPerSecond(bundlePath, process.argv.includes('--quick'));
-process.stdout.write(JSON.stringify({ ...out, jitless, wasm: typeof WebAssembly !== 'undefined' }) + '\n');
+if (mode === 'client') {
+  await clientMode(bundlePath, process.argv[4]!, process.argv[5]!);
+} else {
+  const out = mode === 'cold' ? await coldStart(bundlePath) : await opsPerSecond(bundlePath, process.argv.includes('--quick'));
+  process.stdout.write(JSON.stringify({ ...out, jitless, wasm: typeof WebAssembly !== 'undefined' }) + '\n');
+}
