@@ -22,7 +22,7 @@ interface Chatter extends Member {
 async function join(w: World, name: string): Promise<Chatter> {
   const member = await w.add(name, { start: false });
   const m = await openMessaging(member.client, { primitives: p, store: member.store });
-  const seen = { message: [], mention: [], recall: [], poll: [], question: [], unread: [], dropped: [] } as Chatter['seen'];
+  const seen = { message: [], mention: [], recall: [], poll: [], question: [], dropped: [] } as Chatter['seen'];
   for (const k of Object.keys(seen) as (keyof MessagingEvents)[]) m.on(k, (e) => (seen[k] as unknown[]).push(e));
   await member.client.start();
   await member.client.whenReady(10_000);

@@ -46,7 +46,12 @@ export interface Redactor {
  */
 export function createRedactor(hmacSha256: HmacSha256, tokenKey: Uint8Array): Redactor {
   const cache = new Map<string, CompiledPolicy>();
+  // The engine hands out the same state object for every message of an epoch: look the
+  // policy bytes up by identity first, by content (hex) only when they are new.
+  const byRef = new WeakMap<Uint8Array, CompiledPolicy>();
   const compiled = (bytes: Uint8Array): CompiledPolicy => {
+    const known = byRef.get(bytes);
+    if (known) return known;
     const key = bytesToHex(bytes);
     let cp = cache.get(key);
     if (!cp) {
@@ -54,6 +59,7 @@ export function createRedactor(hmacSha256: HmacSha256, tokenKey: Uint8Array): Re
       if (cache.size >= 16) cache.delete(cache.keys().next().value!);
       cache.set(key, cp);
     }
+    byRef.set(bytes, cp);
     return cp;
   };
   return {

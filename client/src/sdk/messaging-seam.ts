@@ -40,6 +40,13 @@ export interface GroupMessaging {
    * resolves (so a crash before the receiver persisted it redelivers it).
    */
   setReceiver(receiver: (m: IncomingPlaintext) => Promise<void>): void;
+  /**
+   * Optional (additive): registers a receiver of several messages at once, in relay order
+   * (catch-up). An engine that implements it may hand a run of messages to it instead of
+   * one by one to the single receiver, and ACKs up to the last of them after it resolves;
+   * the messaging layer then stores them with one history append instead of one each.
+   */
+  setBatchReceiver?(receiver: (ms: readonly IncomingPlaintext[]) => Promise<void>): void;
   /** Current public state of a group the device is in, or undefined. */
   publicState(groupId: Uint8Array): PublicGroupState | undefined;
   /** Decrypted group info (name, announcement, avatar, type), or undefined before any. */

@@ -141,7 +141,7 @@ async function member(hub: Hub, self: Uint8Array, opts: { alertMentionsWhenMuted
     now: () => hub.relayNow,
     ...(opts.alertMentionsWhenMuted !== undefined ? { alertMentionsWhenMuted: opts.alertMentionsWhenMuted } : {}),
   });
-  const events = { message: [], mention: [], recall: [], poll: [], question: [], unread: [], dropped: [] } as Member['events'];
+  const events = { message: [], mention: [], recall: [], poll: [], question: [], dropped: [] } as Member['events'];
   for (const k of Object.keys(events) as (keyof MessagingEvents)[]) m.on(k, (e) => (events[k] as unknown[]).push(e));
   return { id: self, m, history, chats, backing, events };
 }
@@ -181,7 +181,7 @@ describe('messaging: text', () => {
     expect(bob.events.mention[0]!.alert).toBe(true);
     expect(bob.events.message[0]!.alert).toBe(true);
     expect(alice.events.message[0]!.alert).toBe(false);
-    expect(bob.events.unread.at(-1)).toEqual({ groupId: G, unread: 1, mentions: 1 });
+    expect(bob.chats.get(G)).toMatchObject({ unread: 1, mentionUnread: 1 });
   });
 
   it('receivers redact too: a modified client cannot land an unmasked phone number in their history', async () => {
@@ -475,6 +475,52 @@ describe('messaging: the receiver never wedges the group', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('messaging: batches (catch-up)', () => {
+  it('a batch gives the same history, state and events as one by one, with events raised after the messages are stored', async () => {
+    const hub = createHub();
+    const one = await member(hub, BOB);
+    const many = await member(createHub(), ALICE);
+    const state = hub.state();
+    const poll = { type: 'poll-create', ...head(1), question: 'q', options: ['a', 'b'], maxChoices: 1 } as const;
+    const contents: MessageContent[] = [
+      { type: 'text', ...head(2), text: '第一条 13812345678', mentions: [ALICE, BOB], mentionAll: false },
+      poll,
+      { type: 'poll-vote', ...head(3), pollId: poll.messageId, choices: [1] },
+      { type: 'text', ...head(4), text: '发错了', mentions: [], mentionAll: false },
+      { type: 'recall', ...head(5), targetId: head(4).messageId },
+      { type: 'text', ...head(2), text: 'same ID again', mentions: [], mentionAll: false },
+    ];
+    const incoming = contents.map((c, i) => ({ groupId: GROUP, seq: i + 1, sender: OWNER, epoch: 3, sentAt: hub.relayNow, plaintext: encodeContent(c), state }));
+    const seenInHistory: boolean[] = [];
+    many.m.on('message', (e) => seenInHistory.push(many.history.get(G, e.message.messageId) !== undefined || e.message.type === 'system'));
+    await many.m.receiveMany(incoming);
+    for (const m of incoming) await hub.inject(OWNER, m.plaintext);
+    const view = (mb: Member) => mb.history.page(G).messages.map((m) => [m.type, m.text, m.messageId]);
+    expect(view(many)).toEqual(view(one));
+    expect(view(many).map((v) => v[1])).toEqual(['第一条 138****5678', 'q', RECALL_NOTICE_TEXT]);
+    expect((await many.m.poll(G, poll.messageId))!.tally).toEqual((await one.m.poll(G, poll.messageId))!.tally);
+    expect(many.m.stats().dropped).toEqual({ duplicate: 1 });
+    expect(one.m.stats().dropped).toEqual({ duplicate: 1 });
+    expect(seenInHistory.length).toBeGreaterThan(0);
+    expect(seenInHistory.every(Boolean)).toBe(true);
+    expect(many.events.mention.map((e) => e.message.messageId)).toEqual([bytesToHex(head(2).messageId)]);
+  });
+
+  it('registers itself as the batch receiver when the engine offers one', async () => {
+    const hub = createHub();
+    let batch: ((ms: readonly IncomingPlaintext[]) => Promise<void>) | undefined;
+    const engine = { ...hub.engine(BOB), setBatchReceiver: (r: (ms: readonly IncomingPlaintext[]) => Promise<void>) => (batch = r) };
+    const store = createMemoryStore();
+    const history = await openHistory(store);
+    const chats = await openChatList(store, history, bytesToHex(BOB));
+    await createMessaging(engine, { primitives: p, history, chatList: chats, store, now: () => 1 });
+    expect(batch).toBeTypeOf('function');
+    const c = encodeContent({ type: 'text', ...head(), text: 'hi', mentions: [], mentionAll: false });
+    await batch!([{ groupId: GROUP, seq: 1, sender: ALICE, epoch: 3, sentAt: 1, plaintext: c, state: hub.state() }]);
+    expect(history.page(G).messages.map((m) => m.text)).toEqual(['hi']);
   });
 });
 

@@ -17,14 +17,14 @@
 // (again: a modified client must not get through), apply the content rules, redact under
 // the same policy, then store into the history and raise events. Anything refused is
 // dropped, counted by reason, and never shown.
-import { bytesToHex, hexToBytes, isBytes, utf8DecodeStrict, utf8Encode } from '../../../crypto/src/bytes';
+import { hexToBytes, isBytes, utf8DecodeStrict, utf8Encode } from '../../../crypto/src/bytes';
 import { E2eeError } from '../../../crypto/src/errors';
 import { ATTACHMENT_TOO_LARGE, decryptAttachment, encryptAttachment, stripImageMetadata } from '../../../crypto/src/attachment';
 import { roleOf, type PublicGroupState } from '../../../crypto/src/log/public-fold';
 import type { Primitives } from '../../../crypto/src/primitives/types';
 import { MAX_ATTACHMENT_BYTES, type AttachmentPointer } from '../../../crypto/src/wire/attachment';
 import { decodeContent, encodeContent } from '../content/codec';
-import { MESSAGE_ID_BYTES, MEMBER_ID_BYTES, RECALL_WINDOW_MS } from '../content/limits';
+import { MESSAGE_ID_BYTES, MEMBER_ID_BYTES } from '../content/limits';
 import { createMessageId } from '../content/message-id';
 import { applyPollClose, applyPollVote, createPollState, tallyPoll, type PollState, type PollTally } from '../content/poll';
 import { applyAccept, applyAnswer, createQuestionState, removeAnswer, type QuestionState } from '../content/qa';
@@ -41,6 +41,7 @@ import type { History } from '../history/history-store';
 import type { MessageType, StoredMessage } from '../history/types';
 import { createSerial } from '../store/serial';
 import type { LocalStore } from '../store/types';
+import { MAX_ADD_BATCH } from '../history/limits';
 import { Emitter } from './emitter';
 import type { GroupMessaging, IncomingPlaintext } from './messaging-seam';
 import {
@@ -113,8 +114,6 @@ export interface MessagingEvents {
   recall: { groupId: string; messageId: string; by: string };
   poll: { groupId: string; pollId: string; state: PollState; tally: PollTally };
   question: { groupId: string; questionId: string; state: QuestionState };
-  /** Unread counts of a group changed. */
-  unread: { groupId: string; unread: number; mentions: number };
   /** A received message was refused (counted in stats). */
   dropped: { groupId: string; seq: number; sender: string; reason: DropReason };
 }
@@ -139,6 +138,20 @@ export interface Messaging {
   on<K extends keyof MessagingEvents>(event: K, listener: (e: MessagingEvents[K]) => void): () => void;
   /** Received messages dropped so far, by reason. */
   stats(): { received: number; dropped: Partial<Record<DropReason, number>> };
+  /**
+   * Receives several decrypted messages of relay order at once (catch-up): the same checks
+   * as one by one, with one history append. The engine calls it through the seam's
+   * optional setBatchReceiver; front ends never need it.
+   */
+  receiveMany(messages: readonly IncomingPlaintext[]): Promise<void>;
+}
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Lower-case hex (what the history keys on); a table lookup per byte, on the receive path. */
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!;
+  return out;
 }
 
 function idBytes(name: string, id: Id, length: number): Uint8Array {
@@ -170,17 +183,24 @@ function contentTypeOf(m: StoredMessage): ContentType | undefined {
 
 /** The history record of a displayed content, or undefined for state-only content. */
 function toStored(groupId: string, sender: string, seq: number, c: MessageContent): StoredMessage | undefined {
-  const base = { groupId, messageId: bytesToHex(c.messageId), sender, seq, timestamp: c.sentAt, mentions: [] as string[], mentionAll: false };
+  const base = { groupId, messageId: hex(c.messageId), sender, seq, timestamp: c.sentAt, mentions: [] as string[], mentionAll: false };
   switch (c.type) {
-    case 'text':
-      return {
-        ...base,
+    case 'text': {
+      // The hot path of a catch-up: one literal, no spreads.
+      const m: StoredMessage = {
+        groupId,
+        messageId: base.messageId,
+        sender,
+        seq,
+        timestamp: c.sentAt,
         type: 'text',
         text: c.text,
-        mentions: c.mentions.map(bytesToHex),
+        mentions: c.mentions.length === 0 ? [] : c.mentions.map((id) => hex(id)),
         mentionAll: c.mentionAll,
-        ...(c.replyTo ? { replyTo: bytesToHex(c.replyTo.messageId) } : {}),
       };
+      if (c.replyTo) m.replyTo = hex(c.replyTo.messageId);
+      return m;
+    }
     case 'image':
     case 'video':
     case 'voice':
@@ -190,15 +210,15 @@ function toStored(groupId: string, sender: string, seq: number, c: MessageConten
         type: c.type,
         text: c.caption,
         attachment: {
-          blobId: bytesToHex(c.pointer.blobId),
+          blobId: hex(c.pointer.blobId),
           size: c.pointer.size,
           ...(c.mime ? { mime: c.mime } : {}),
           ...(c.name ? { name: c.name } : {}),
           ...(c.width ? { width: c.width } : {}),
           ...(c.height ? { height: c.height } : {}),
           ...(c.durationMs ? { durationMs: c.durationMs } : {}),
-          sha256: bytesToHex(c.pointer.digest),
-          key: bytesToHex(c.pointer.key),
+          sha256: hex(c.pointer.digest),
+          key: hex(c.pointer.key),
         },
       };
     case 'poll-create':
@@ -206,7 +226,7 @@ function toStored(groupId: string, sender: string, seq: number, c: MessageConten
     case 'qa-ask':
       return { ...base, type: 'qa', text: c.question };
     case 'qa-answer':
-      return { ...base, type: 'qa', text: c.text, replyTo: bytesToHex(c.questionId) };
+      return { ...base, type: 'qa', text: c.text, replyTo: hex(c.questionId) };
     default:
       return undefined;
   }
@@ -234,7 +254,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
   }
   const redactor = createRedactor((k, d) => p.hmacSha256(k, d), tokenKey);
   const events = new Emitter<MessagingEvents>();
-  const selfHex = bytesToHex(group.selfId);
+  const selfHex = hex(group.selfId);
   const dropped: Partial<Record<DropReason, number>> = {};
   let received = 0;
   /** Relay receive time of recent displayed messages, per group (recall window). */
@@ -270,12 +290,9 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     let m = recent.get(g);
     if (!m) recent.set(g, (m = new Map()));
     m.set(messageId, at);
-    if (m.size > MAX_RECENT_PER_GROUP) {
-      for (const [k, t] of m) {
-        if (m.size <= MAX_RECENT_PER_GROUP / 2 || at - t <= RECALL_WINDOW_MS) break;
-        m.delete(k);
-      }
-    }
+    // Oldest first out: more than MAX_RECENT_PER_GROUP messages inside one 2-minute window
+    // is no conversation; an evicted message is judged by its sender time (receivedAtOf).
+    if (m.size > MAX_RECENT_PER_GROUP) m.delete(m.keys().next().value!);
   }
   /** The relay time of a message, or (after a restart) its sender time as the best bound left. */
   function receivedAtOf(g: string, m: StoredMessage): number {
@@ -286,24 +303,42 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     dropped[reason] = (dropped[reason] ?? 0) + 1;
   }
 
-  function emitUnread(g: string): void {
-    const chat = chatList.get(g);
-    if (!chat) return;
-    const u = history.unreadCounts(g, chat.lastReadSeq, selfHex);
-    events.emit('unread', { groupId: g, unread: u.unread, mentions: u.mentions });
-  }
-
   // --- applying a content (sender and receivers alike) -------------------------------
+  /**
+   * A unit of work: history records to add in one append, and events to raise once they
+   * are stored. A catch-up batch of many messages is one append instead of one per message.
+   */
+  interface Batch {
+    pending: StoredMessage[];
+    ids: Set<string>;
+    after: (() => void)[];
+    /** Notification mute per group, read once per batch (the chat list computes unread counts on get). */
+    muted: Map<string, boolean>;
+  }
+  const newBatch = (): Batch => ({ pending: [], ids: new Set(), after: [], muted: new Map() });
+  function mutedIn(b: Batch, g: string): boolean {
+    let m = b.muted.get(g);
+    if (m === undefined) b.muted.set(g, (m = chatList.get(g)?.muted ?? false));
+    return m;
+  }
+  async function flush(b: Batch): Promise<void> {
+    for (let i = 0; i < b.pending.length; i += MAX_ADD_BATCH) await history.add(b.pending.slice(i, i + MAX_ADD_BATCH));
+    b.pending = [];
+    b.ids.clear();
+    const after = b.after;
+    b.after = [];
+    for (const f of after) f();
+  }
+  /** Every apply/flush runs under this: sends and receives interleave, and state is read-modify-write. */
+  const serial = createSerial();
+
   /**
    * Checks the content rules and applies a content to history and state. `sender` is the
    * member that sent it, `state` the public state at its epoch, `at` the relay receive
    * time (or the local clock for our own sends). Returns the drop reason, or null.
    */
-  const serial = createSerial();
-  /** apply() one at a time: sends and receives interleave, and state is read-modify-write. */
-  const applySerial = (...args: Parameters<typeof apply>) => serial(() => apply(...args));
-
   async function apply(
+    b: Batch,
     g: string,
     sender: Uint8Array,
     seq: number,
@@ -312,36 +347,38 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     c: MessageContent,
     dryRun: boolean,
   ): Promise<{ reason: DropReason | null; stored?: StoredMessage }> {
-    const senderHex = bytesToHex(sender);
-    const idHex = bytesToHex(c.messageId);
+    const senderHex = hex(sender);
+    const idHex = hex(c.messageId);
+    const emit = <K extends keyof MessagingEvents>(k: K, payload: MessagingEvents[K]) => b.after.push(() => events.emit(k, payload));
     switch (c.type) {
       case 'poll-vote':
       case 'poll-close': {
-        const key = stateKey('poll', g, bytesToHex(c.pollId));
+        const key = stateKey('poll', g, hex(c.pollId));
         const poll = await loadState<PollState>(key);
         if (!poll) return { reason: 'unknown-target' };
         const r = c.type === 'poll-vote' ? applyPollVote(poll, sender, c.choices) : applyPollClose(poll, sender, roleOf(state, sender));
         if (!r.ok) return { reason: r.reason };
         if (!dryRun) {
           await saveState(key, r.state);
-          events.emit('poll', { groupId: g, pollId: poll.pollId, state: r.state, tally: tallyPoll(r.state) });
+          emit('poll', { groupId: g, pollId: poll.pollId, state: r.state, tally: tallyPoll(r.state) });
         }
         return { reason: null };
       }
       case 'qa-accept': {
-        const key = stateKey('qa', g, bytesToHex(c.questionId));
+        const key = stateKey('qa', g, hex(c.questionId));
         const q = await loadState<QuestionState>(key);
         if (!q) return { reason: 'unknown-target' };
         const r = applyAccept(q, sender, c.answerId);
         if (!r.ok) return { reason: r.reason };
         if (!dryRun) {
           await saveState(key, r.state);
-          events.emit('question', { groupId: g, questionId: q.questionId, state: r.state });
+          emit('question', { groupId: g, questionId: q.questionId, state: r.state });
         }
         return { reason: null };
       }
       case 'recall': {
-        const targetHex = bytesToHex(c.targetId);
+        await flush(b); // the target may still be pending
+        const targetHex = hex(c.targetId);
         const target = history.get(g, targetHex);
         const targetType = target && contentTypeOf(target);
         if (!target || !targetType) return { reason: 'unknown-target' };
@@ -362,7 +399,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
           if (q) {
             const next = removeAnswer(q, c.targetId);
             await saveState(key, next);
-            events.emit('question', { groupId: g, questionId: q.questionId, state: next });
+            emit('question', { groupId: g, questionId: q.questionId, state: next });
           }
         }
         const notice: StoredMessage = {
@@ -377,8 +414,10 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
           mentionAll: false,
           replyTo: targetHex,
         };
-        await history.add([notice]);
-        events.emit('recall', { groupId: g, messageId: targetHex, by: senderHex });
+        if (history.get(g, idHex)) return { reason: 'duplicate' };
+        b.pending.push(notice);
+        b.ids.add(idHex);
+        emit('recall', { groupId: g, messageId: targetHex, by: senderHex });
         return { reason: null, stored: notice };
       }
       default:
@@ -388,42 +427,42 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     let questionKey: string | undefined;
     let question: QuestionState | undefined;
     if (c.type === 'qa-answer') {
-      questionKey = stateKey('qa', g, bytesToHex(c.questionId));
+      questionKey = stateKey('qa', g, hex(c.questionId));
       question = await loadState<QuestionState>(questionKey);
       if (!question) return { reason: 'unknown-target' };
       const r = applyAnswer(question, sender, c.messageId, c.text, c.sentAt);
       if (!r.ok) return { reason: r.reason };
       question = r.state;
     }
-    if (history.get(g, idHex)) return { reason: 'duplicate' };
+    if (b.ids.has(idHex) || history.get(g, idHex)) return { reason: 'duplicate' };
     if (dryRun) return { reason: null };
     const stored = toStored(g, senderHex, seq, c)!;
-    const added = await history.add([stored]);
-    if (added.added === 0) return { reason: 'duplicate' };
+    b.pending.push(stored);
+    b.ids.add(idHex);
     remember(g, idHex, at);
     if (c.type === 'poll-create') {
       const s = createPollState(sender, c);
       await saveState(stateKey('poll', g, idHex), s);
-      events.emit('poll', { groupId: g, pollId: idHex, state: s, tally: tallyPoll(s) });
+      emit('poll', { groupId: g, pollId: idHex, state: s, tally: tallyPoll(s) });
     } else if (c.type === 'qa-ask') {
       const s = createQuestionState(sender, c);
       await saveState(stateKey('qa', g, idHex), s);
-      events.emit('question', { groupId: g, questionId: idHex, state: s });
+      emit('question', { groupId: g, questionId: idHex, state: s });
     } else if (questionKey && question) {
       await saveState(questionKey, question);
-      events.emit('question', { groupId: g, questionId: question.questionId, state: question });
+      emit('question', { groupId: g, questionId: question.questionId, state: question });
     }
     return { reason: null, stored };
   }
 
   // --- receiving ---------------------------------------------------------------------
-  group.setReceiver(async (m: IncomingPlaintext) => {
+  async function receiveOne(b: Batch, m: IncomingPlaintext): Promise<void> {
     received++;
-    const g = bytesToHex(m.groupId);
-    const senderHex = bytesToHex(m.sender);
+    const g = hex(m.groupId);
+    const senderHex = hex(m.sender);
     const drop = (reason: DropReason) => {
       count(reason);
-      events.emit('dropped', { groupId: g, seq: m.seq, sender: senderHex, reason });
+      b.after.push(() => events.emit('dropped', { groupId: g, seq: m.seq, sender: senderHex, reason }));
     };
     let c: MessageContent;
     try {
@@ -436,23 +475,39 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     if (refusal) return drop(refusal);
     // The same policy on every side: a modified sender cannot land unmasked PII in our history.
     c = redactContent(c, (t) => redactor.redact(m.state, t).text);
-    const { reason, stored } = await applySerial(g, m.sender, m.seq, m.sentAt, m.state, c, false);
+    const { reason, stored } = await apply(b, g, m.sender, m.seq, m.sentAt, m.state, c, false);
     if (reason) return drop(reason);
-    if (!stored || stored.type === 'system') {
-      if (stored) events.emit('message', { groupId: g, message: stored, alert: false });
-      emitUnread(g);
-      return;
-    }
-    const chat = chatList.get(g);
-    const muted = chat?.muted ?? false;
-    const mentionsMe = stored.mentions.includes(selfHex);
-    events.emit('message', { groupId: g, message: stored, alert: !muted && !history.isBlocked(senderHex) });
-    if ((mentionsMe || stored.mentionAll) && !history.isBlocked(senderHex)) {
-      const alert = !muted || (mentionsMe ? alertMentionsWhenMuted : alertMentionAllWhenMuted);
-      events.emit('mention', { groupId: g, message: stored, alert });
-    }
-    emitUnread(g);
-  });
+    if (!stored) return;
+    b.after.push(() => {
+      if (stored.type === 'system') {
+        events.emit('message', { groupId: g, message: stored, alert: false });
+        return;
+      }
+      const muted = mutedIn(b, g);
+      const blocked = history.isBlocked(senderHex);
+      const mentionsMe = stored.mentions.includes(selfHex);
+      events.emit('message', { groupId: g, message: stored, alert: !muted && !blocked });
+      if ((mentionsMe || stored.mentionAll) && !blocked) {
+        const alert = !muted || (mentionsMe ? alertMentionsWhenMuted : alertMentionAllWhenMuted);
+        events.emit('mention', { groupId: g, message: stored, alert });
+      }
+    });
+  }
+
+  /** Receives messages in relay order: one history append for all of them, events after it. */
+  function receiveMany(ms: readonly IncomingPlaintext[]): Promise<void> {
+    return serial(async () => {
+      const b = newBatch();
+      try {
+        for (const m of ms) await receiveOne(b, m);
+      } finally {
+        await flush(b);
+      }
+    });
+  }
+
+  group.setReceiver((m) => receiveMany([m]));
+  group.setBatchReceiver?.(receiveMany);
 
   // --- sending -----------------------------------------------------------------------
   function stateFor(g: Uint8Array, op: string): PublicGroupState {
@@ -474,16 +529,20 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     if (content.type === 'poll-create' && new Set(content.options).size !== content.options.length) {
       throw messagingError(CONTENT_REFUSED, 'poll options are no longer distinct after PII masking', op);
     }
-    const gHex = bytesToHex(g);
-    const check = await applySerial(gHex, group.selfId, 0, sentAt, state, content, true);
+    const gHex = hex(g);
+    const check = await serial(() => apply(newBatch(), gHex, group.selfId, 0, sentAt, state, content, true));
     if (check.reason) throw refusalError(check.reason, op);
     const plaintext = encodeContent(content);
     const sent = await group.sendPlaintext(g, plaintext, content.messageId);
     // Our own copy: the relay does not echo our messages back.
     const after = group.publicState(g) ?? state;
-    const { reason, stored } = await applySerial(gHex, group.selfId, sent.seq, sentAt, after, content, false);
-    if (stored && !reason) events.emit('message', { groupId: gHex, message: stored, alert: false });
-    return { messageId: bytesToHex(content.messageId), seq: sent.seq, redacted: findings };
+    await serial(async () => {
+      const b = newBatch();
+      const { reason, stored } = await apply(b, gHex, group.selfId, sent.seq, sentAt, after, content, false);
+      if (stored && !reason) b.after.push(() => events.emit('message', { groupId: gHex, message: stored, alert: false }));
+      await flush(b);
+    });
+    return { messageId: hex(content.messageId), seq: sent.seq, redacted: findings };
   }
 
   function checkSender(g: Uint8Array, type: ContentType, op: string): PublicGroupState {
@@ -546,7 +605,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       let replyTo: { messageId: Uint8Array; sender: Uint8Array; preview: string } | undefined;
       if (opts.replyTo !== undefined) {
         const rid = idBytes('replyTo', opts.replyTo, MESSAGE_ID_BYTES);
-        const quoted = history.get(bytesToHex(g), bytesToHex(rid));
+        const quoted = history.get(hex(g), hex(rid));
         if (!quoted || quoted.type === 'system') throw messagingError(CONTENT_UNKNOWN_TARGET, 'the message replied to is not in this history', op);
         replyTo = { messageId: rid, sender: hexToBytes(quoted.sender), preview: [...quoted.text].slice(0, QUOTE_PREVIEW_CHARS).join('') };
       }
@@ -601,8 +660,8 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     },
     async downloadAttachment(groupId, messageId) {
       const op = 'downloadAttachment';
-      const g = bytesToHex(groupBytes(groupId));
-      const id = bytesToHex(idBytes('messageId', messageId, MESSAGE_ID_BYTES));
+      const g = hex(groupBytes(groupId));
+      const id = hex(idBytes('messageId', messageId, MESSAGE_ID_BYTES));
       const m = history.get(g, id);
       const a = m?.attachment;
       if (!m || !a || !a.blobId || !a.key || !a.sha256 || a.size === undefined || !isAttachmentType(m.type)) {
@@ -612,14 +671,15 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       return decryptAttachment(p, { kind: m.type, key: hexToBytes(a.key), digest: hexToBytes(a.sha256), size: a.size }, blob);
     },
     async poll(groupId, pollId) {
-      const s = await loadState<PollState>(stateKey('poll', bytesToHex(groupBytes(groupId)), bytesToHex(idBytes('pollId', pollId, MESSAGE_ID_BYTES))));
+      const s = await loadState<PollState>(stateKey('poll', hex(groupBytes(groupId)), hex(idBytes('pollId', pollId, MESSAGE_ID_BYTES))));
       return s ? { ...s, tally: tallyPoll(s) } : undefined;
     },
     async question(groupId, questionId) {
-      return loadState<QuestionState>(stateKey('qa', bytesToHex(groupBytes(groupId)), bytesToHex(idBytes('questionId', questionId, MESSAGE_ID_BYTES))));
+      return loadState<QuestionState>(stateKey('qa', hex(groupBytes(groupId)), hex(idBytes('questionId', questionId, MESSAGE_ID_BYTES))));
     },
     on: (event, listener) => events.on(event, listener),
     stats: () => ({ received, dropped: { ...dropped } }),
+    receiveMany,
   };
   return api;
 }
