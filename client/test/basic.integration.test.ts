@@ -98,4 +98,23 @@ describe('ChatClient over a real relay', () => {
     expect(bob2.events.alarm).toEqual([]);
     expect(bob2.client.group(g)!.info?.announcement).toBe('notice 4');
   });
+
+  it('a burst of concurrent sends: each message once, relayed in call order, all arrive', async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const g = await alice.client.createGroup({ name: 'burst' });
+    await alice.client.invite(g, bob.client.memberId);
+    await bob.client.waitForGroup(g);
+    const texts = Array.from({ length: 30 }, (_, i) => `burst ${i}`);
+    const sent = await Promise.all(texts.map((t) => alice.client.sendPlaintext(g, t)));
+    expect(new Set(sent.map((x) => x.seq)).size).toBe(30);
+    await until('bob has all', () => bob.texts(g).length === 30);
+    expect([...bob.texts(g)].sort()).toEqual([...texts].sort());
+    // Relay order is send order: the burst left in call order.
+    const bySeq = [...sent.map((x, i) => ({ seq: x.seq, t: texts[i]! }))].sort((a, b) => a.seq - b.seq).map((x) => x.t);
+    expect(bySeq).toEqual(texts);
+    expect(bob.events.alarm).toEqual([]);
+  });
 });
+

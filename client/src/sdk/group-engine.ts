@@ -251,6 +251,11 @@ interface GroupSession {
   deferred: { index: number; entry: Uint8Array; envelope: Uint8Array }[];
   /** Decrypted messages not yet handed to the batch receiver. */
   batch: IncomingPlaintext[];
+  /** Sends waiting to be encrypted (one encryption run per queue turn). */
+  sendRequests: { framed: Uint8Array; resolve: (v: { bytes: Uint8Array; epoch: number } | null) => void; reject: (e: unknown) => void }[];
+  encryptQueued: boolean;
+  /** Messages processed since the receiver record was last written. */
+  unflushed: number;
   /** The receiver record changed since it was persisted. */
   dirty: boolean;
   flushQueued: boolean;
@@ -413,6 +418,9 @@ export class GroupEngine implements GroupMessaging {
       syncing: false,
       deferred: [],
       batch: [],
+      sendRequests: [],
+      encryptQueued: false,
+      unflushed: 0,
       dirty: false,
       flushQueued: false,
       ownSeqs: new Set(),
@@ -520,6 +528,7 @@ export class GroupEngine implements GroupMessaging {
   private async probe(s: GroupSession): Promise<void> {
     if (s.status !== 'active' || !s.syncing || this.connState !== 'ready') return;
     s.syncing = false;
+    if (s.dirty || s.batch.length) this.markDirty(s);
     try {
       await this.fetchLog(s);
     } catch (e) {
@@ -580,6 +589,7 @@ export class GroupEngine implements GroupMessaging {
 
   private async flushReceiver(s: GroupSession, ack = true): Promise<void> {
     s.flushQueued = false;
+    s.unflushed = 0;
     if (s.batch.length && this.batchReceiver) {
       // Delivered before the cursor moves: a crash before the receiver resolved redelivers them.
       const batch = s.batch;
@@ -593,6 +603,10 @@ export class GroupEngine implements GroupMessaging {
 
   private markDirty(s: GroupSession): void {
     s.dirty = true;
+    s.unflushed++;
+    // While catching up, write (and ACK) every MAX_BATCH messages and at CAUGHT_UP, not at
+    // every pause between frames: one store write per run instead of one per few messages.
+    if (s.syncing && s.unflushed < MAX_BATCH) return;
     if (s.flushQueued) return;
     s.flushQueued = true;
     this.enqueue(s.id, 'flush', () => this.flushReceiver(s));
@@ -803,6 +817,7 @@ export class GroupEngine implements GroupMessaging {
     const s = this.sessions.get(bytesToHex(groupId));
     if (!s || s.status !== 'active') return;
     s.syncing = false;
+    if (s.dirty || s.batch.length) this.markDirty(s);
     await this.applyDeferred(s, Infinity);
     // (logLength below ours is no fork: CAUGHT_UP may predate this device's own append.)
     void logLength;
@@ -1005,21 +1020,7 @@ export class GroupEngine implements GroupMessaging {
     const s = this.active(groupId, op);
     const deadline = this.now() + this.opts.sendWaitMs;
     for (let attempt = 0; attempt < 12; attempt++) {
-      const prep = await this.queueOf(s.hex)(async () => {
-        if (this.closed) throw sdkError(SDK_CLOSED, 'the client was closed', op);
-        if (s.status !== 'active') throw sdkError(SDK_NOT_ACTIVE, `the group is ${s.status} on this device`, op);
-        if (s.member.alarm || !s.sender) throw sdkError(SDK_ALARM, 'the group waits for a rotation after an unverifiable commit', op);
-        if (!canSendInEpoch(s.member)) {
-          if (hasPendingRemoval(s.member)) return null;
-          throw sdkError(SDK_NOT_ACTIVE, 'this member cannot send in this group', op);
-        }
-        if (!canSendMessage(s.member.public, this.selfId)) throw sdkError(SDK_MUTED, 'this member is muted in this group', op);
-        const enc = encryptGroupMessage(this.p, s.sender, framed, { identitySeed: this.identity.seed });
-        const record = encodeSenderRecord(enc.nextState);
-        await this.store.put(groupKey(s.hex, 'send'), record);
-        s.sender = enc.nextState;
-        return { bytes: enc.release(enc.nextState), epoch: enc.nextState.epoch };
-      });
+      const prep = await this.prepareSend(s, framed);
       if (!prep) {
         // A leave or removal is pending: the removal is committed (by this device or
         // another) before anyone sends again.
@@ -1048,6 +1049,57 @@ export class GroupEngine implements GroupMessaging {
       if (this.now() > deadline) break;
     }
     throw sdkError(SDK_SEND_FAILED, 'the message could not be sent', op);
+  }
+
+  /**
+   * Encrypts a send in the group's queue. Sends waiting at the same time are encrypted
+   * together and share ONE sender-record write (the last state is past every generation
+   * of the run, which is what release() asks), so a burst costs one fsync, not one each.
+   * Resolves null while a removal is pending.
+   */
+  private prepareSend(s: GroupSession, framed: Uint8Array): Promise<{ bytes: Uint8Array; epoch: number } | null> {
+    return new Promise((resolve, reject) => {
+      s.sendRequests.push({ framed, resolve, reject });
+      if (s.encryptQueued) return;
+      s.encryptQueued = true;
+      void this.queueOf(s.hex)(() => this.encryptPending(s));
+    });
+  }
+
+  private async encryptPending(s: GroupSession): Promise<void> {
+    const op = 'sendPlaintext';
+    s.encryptQueued = false;
+    const reqs = s.sendRequests.splice(0);
+    try {
+      if (this.closed) throw sdkError(SDK_CLOSED, 'the client was closed', op);
+      if (s.status !== 'active') throw sdkError(SDK_NOT_ACTIVE, `the group is ${s.status} on this device`, op);
+      if (s.member.alarm || !s.sender) throw sdkError(SDK_ALARM, 'the group waits for a rotation after an unverifiable commit', op);
+      if (!canSendInEpoch(s.member)) {
+        if (hasPendingRemoval(s.member)) {
+          for (const r of reqs) r.resolve(null);
+          return;
+        }
+        throw sdkError(SDK_NOT_ACTIVE, 'this member cannot send in this group', op);
+      }
+      if (!canSendMessage(s.member.public, this.selfId)) throw sdkError(SDK_MUTED, 'this member is muted in this group', op);
+      let state = s.sender;
+      const done: { r: (typeof reqs)[number]; release: (p: SenderState) => Uint8Array }[] = [];
+      for (const r of reqs) {
+        try {
+          const enc = encryptGroupMessage(this.p, state, r.framed, { identitySeed: this.identity.seed });
+          state = enc.nextState;
+          done.push({ r, release: (ps) => enc.release(ps) });
+        } catch (e) {
+          r.reject(e);
+        }
+      }
+      if (done.length === 0) return;
+      await this.store.put(groupKey(s.hex, 'send'), encodeSenderRecord(state));
+      s.sender = state;
+      for (const d of done) d.r.resolve({ bytes: d.release(state), epoch: state.epoch });
+    } catch (e) {
+      for (const r of reqs) r.reject(e);
+    }
   }
 
   private noteOwnSeq(s: GroupSession, seq: number): void {
