@@ -400,14 +400,18 @@ export class RelayCore {
     while (this.pending.length > 0) {
       const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
       this.pending = this.pending.length <= MAX_BATCH ? [] : this.pending.slice(MAX_BATCH);
-      // Load any group not yet cached (rare: the sender's groups are loaded at RESUME).
+      // Load any group not yet cached (rare: the sender's groups are loaded at RESUME). The
+      // batch keeps its own references: an eviction between two awaits cannot lose one.
       const keys = batch.map((s) => bytesToHex(s.groupId));
-      for (let i = 0; i < batch.length; i++) if (!this.groupsByHex.has(keys[i]!)) await this.group(batch[i]!.groupId);
+      const rts = new Map<string, GroupRuntime | null>();
+      for (let i = 0; i < batch.length; i++) {
+        if (!rts.has(keys[i]!)) rts.set(keys[i]!, this.groupsByHex.get(keys[i]!) ?? (await this.group(batch[i]!.groupId)));
+      }
       if (this.fanout.shared) {
         // A send in an epoch this instance has not seen yet: another instance appended; reload.
         const stale = new Set<GroupRuntime>();
         for (let i = 0; i < batch.length; i++) {
-          const g = this.groupsByHex.get(keys[i]!);
+          const g = rts.get(keys[i]!);
           if (g && batch[i]!.epoch > g.view.epoch) stale.add(g);
         }
         for (const g of stale) await this.refreshGroup(g.ref);
@@ -417,7 +421,7 @@ export class RelayCore {
       const now = this.now();
       for (let i = 0; i < batch.length; i++) {
         const s = batch[i]!;
-        const g = this.groupsByHex.get(keys[i]!);
+        const g = rts.get(keys[i]!);
         const hex = s.peer.session.memberHex;
         let err: RelayErrorName | null = null;
         if (!g) err = 'UNKNOWN_GROUP';
