@@ -18,6 +18,7 @@
 // packOptions.ignore. Errors never carry URLs, headers, tokens or bodies.
 import type { HttpRequest, HttpResponse, Platform, PlatformSocket, SocketHandlers, TimerHandle } from '../../client/src/net/types';
 import { E2eeError } from '../../crypto/src/errors';
+import { NET_CLOSED, NET_FAILED, NET_TIMEOUT } from '../../client/src/net/errors';
 
 /** WeChat's cap on concurrent sockets (wx.connectSocket) per mini program. */
 export const MAX_WX_SOCKETS = 5;
@@ -34,9 +35,6 @@ export const CLOSE_UNSUPPORTED_DATA = 1003;
 /** Close code reported when the platform gives none. */
 export const CLOSE_ABNORMAL = 1006;
 
-export const NET_FAILED = 'E2E_ERR_NET_FAILED';
-export const NET_TIMEOUT = 'E2E_ERR_NET_TIMEOUT';
-export const NET_CLOSED = 'E2E_ERR_NET_CLOSED';
 
 interface WxCallbacks<S> {
   success?: (res: S) => void;
