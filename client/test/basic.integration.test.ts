@@ -69,6 +69,18 @@ describe('ChatClient over a real relay', () => {
     await until('alice and carol read bob', () => alice.texts(g).includes('back') && carol.texts(g).includes('back'));
     expect(bob2.events.gap).toEqual([]);
     expect(bob2.events.alarm).toEqual([]);
+
+    // The user's own chat list (pin, notification mute, remark, block) persists across a restart too.
+    await bob2.client.pin(g, true);
+    await bob2.client.muteNotifications(g, true);
+    await bob2.client.setRemark(g, '工作群');
+    await bob2.client.block(carol.client.memberId, true);
+    await world.stop(bob2);
+    const bob3 = await world.add('bob', { dir: bobDir });
+    const chat = bob3.client.group(g)!.chat!;
+    expect([chat.pinned, chat.muted, chat.remark]).toEqual([true, true, '工作群']);
+    expect(bob3.client.history.isBlocked(carol.client.memberIdHex)).toBe(true);
+    expect(bob3.client.group(g)!.status).toBe('active');
   });
 
   it("catch-up reads every message in the epoch it was sent in: a kicked member's last words, and messages across many epochs", async () => {

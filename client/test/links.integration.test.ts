@@ -75,6 +75,10 @@ describe('invite links', () => {
     expect(await codeOf(alice.client.createInviteLink(g, { expiresAt: inOneHour(), maxUses: 1 }))).toBe('E2E_ERR_SDK_JOIN_REFUSED');
     expect(await codeOf(alice.client.join('wxe2ee-join:1:zz'))).toBe('E2E_ERR_SDK_BAD_LINK');
     expect(await codeOf(alice.client.join(`wxe2ee-join:1:${'00'.repeat(16)}:${hex(g)}:${'11'.repeat(32)}`))).toBe('E2E_ERR_RELAY_NOT_FOUND');
+    // Opening the group with setPolicy makes links possible.
+    await alice.client.setPolicy(g, { joinPolicy: 'approval' });
+    expect(alice.client.group(g)!.state.policy.joinPolicy).toBe('approval');
+    expect((await alice.client.createInviteLink(g, { expiresAt: inOneHour(), maxUses: 1 })).startsWith('wxe2ee-join:1:')).toBe(true);
   });
 });
 

@@ -160,4 +160,23 @@ describe('recovery', () => {
     }
     expect(code).toBe('E2E_ERR_SDK_NOT_ACTIVE');
   });
+
+  it('a fork: a relay that shows another valid entry at an index this member already has raises the fork alarm', async () => {
+    world = await startWorld();
+    const { alice, bob, g } = await threeMembers(world);
+    await alice.client.idle(g);
+    const { identity, rec } = await stateOf(alice.store, g);
+    const { commitGroupInfo } = await import('../../crypto/src/log/commit');
+    const { encodeRelayFrame, FRAME } = await import('../../crypto/src/wire/relay-frames');
+    // Two valid entries on the same head; the relay keeps one and shows bob the other.
+    const a = commitGroupInfo(p, identity, rec.state, { type: 'normal', name: 'A', announcement: '', avatar: new Uint8Array(0) });
+    const b = commitGroupInfo(p, identity, rec.state, { type: 'normal', name: 'B', announcement: '', avatar: new Uint8Array(0) });
+    const r = await alice.client.relay.api.appendLog(g, { expectedHead: rec.state.public.headHash, entry: a.entry, envelopes: [] });
+    await until('bob applied A', () => bob.client.group(g)?.info?.name === 'A');
+    await bob.client.idle(g);
+    bob.inject(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g, index: r.index, entry: b.entry, envelope: new Uint8Array(0) }));
+    await until('bob raises the fork alarm', () => bob.events.alarm?.some((x) => x.kind === 'fork') ?? false);
+    expect(bob.client.group(g)?.info?.name).toBe('A');
+  });
 });
+
