@@ -13,7 +13,7 @@ import { encodePolicyBytes, defaultPolicy } from '../../../crypto/src/redact/pol
 import { TOKEN_PATTERN } from '../../../crypto/src/redact';
 import { arbContent } from '../../test/content/arbitraries';
 import type { GroupPolicy, Role } from '../../../crypto/src/wire/log-entry';
-import { encodeContent } from '../content/codec';
+import { decodeContent, encodeContent } from '../content/codec';
 import { RECALL_WINDOW_MS } from '../content/limits';
 import type { MessageContent } from '../content/types';
 import { openChatList, type ChatList } from '../history/chat-list';
@@ -40,6 +40,8 @@ interface Hub {
   roles: Map<string, Role>;
   relayNow: number;
   sends: number;
+  /** Every plaintext sent through the hub, in order. */
+  sent: Uint8Array[];
   blobs: Map<string, Uint8Array>;
   state(): PublicGroupState;
   engine(self: Uint8Array): GroupMessaging;
@@ -68,6 +70,7 @@ function createHub(): Hub {
     ]),
     relayNow: 1_790_000_000_000,
     sends: 0,
+    sent: [],
     blobs: new Map(),
     state() {
       const members = [...hub.roles].sort(([a], [b]) => (a < b ? -1 : 1)).map(([hex, role]) => ({
@@ -83,6 +86,7 @@ function createHub(): Hub {
         selfId: self,
         async sendPlaintext(groupId, plaintext) {
           hub.sends++;
+          hub.sent.push(plaintext.slice());
           const s = ++seq;
           await deliver(self, groupId, plaintext, s);
           return { seq: s, epoch: 3 };
@@ -200,6 +204,12 @@ describe('messaging: text', () => {
     const reply = alice.history.page(G).messages[1]!;
     expect(reply.replyTo).toBe(first.messageId);
     await expectRejectCode(bob.m.sendText(G, 'x', { replyTo: '00'.repeat(16) }), 'E2E_ERR_CONTENT_UNKNOWN_TARGET');
+    const pic = await alice.m.sendImage(G, JPEG, { caption: '菜单' });
+    await bob.m.sendText(G, '看到了', { replyTo: pic.messageId });
+    const quoted = alice.history.page(G).messages.at(-1)!;
+    expect(quoted.replyTo).toBe(pic.messageId);
+    const carried = decodeContent(hub.sent.at(-1)!);
+    expect(carried.type === 'text' && carried.replyTo?.preview).toBe('[图片] 菜单');
   });
 
   it('in a notification-muted group, plain messages do not alert but mentions and @all do (configurable)', async () => {

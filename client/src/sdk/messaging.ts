@@ -607,7 +607,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
         const rid = idBytes('replyTo', opts.replyTo, MESSAGE_ID_BYTES);
         const quoted = history.get(hex(g), hex(rid));
         if (!quoted || quoted.type === 'system') throw messagingError(CONTENT_UNKNOWN_TARGET, 'the message replied to is not in this history', op);
-        replyTo = { messageId: rid, sender: hexToBytes(quoted.sender), preview: [...quoted.text].slice(0, QUOTE_PREVIEW_CHARS).join('') };
+        replyTo = { messageId: rid, sender: hexToBytes(quoted.sender), preview: [...previewOf(quoted)].slice(0, QUOTE_PREVIEW_CHARS).join('') };
       }
       return send(g, state, (head) => ({ type: 'text', ...head, text, mentions, mentionAll: opts.mentionAll === true, ...(replyTo ? { replyTo } : {}) }), op);
     },
@@ -682,6 +682,15 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     receiveMany,
   };
   return api;
+}
+
+const TYPE_LABEL: Partial<Record<MessageType, string>> = { image: '[图片]', video: '[视频]', voice: '[语音]', file: '[文件]', poll: '[投票]' };
+
+/** What a reply quotes: the text, with a label for media, files and polls ("[图片] caption"). */
+function previewOf(m: StoredMessage): string {
+  const label = TYPE_LABEL[m.type];
+  const text = m.type === 'file' && !m.text ? (m.attachment?.name ?? '') : m.text;
+  return label ? (text ? `${label} ${text}` : label) : text;
 }
 
 function isAttachmentType(t: MessageType): t is AttachmentContentType {
