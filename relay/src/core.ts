@@ -553,10 +553,10 @@ export class RelayCore {
         void this.remoteAppend(e.groupRef, e.index, e.added, e.removed).catch(() => undefined);
         return;
       case 'join-request':
-        if (rt) this.notifyJoinRequest(rt, e.requestId, false);
+        if (rt && sameBytes(rt.groupId, e.groupId)) this.notifyJoinRequest(rt, e.requestId, false);
         return;
       case 'head':
-        if (!rt) return;
+        if (!rt || !sameBytes(rt.groupId, e.groupId)) return;
         if (e.lastSeq > rt.lastSeq) rt.lastSeq = e.lastSeq;
         void (async () => {
           if (e.logLength > rt.logLength) await this.refreshGroup(rt.ref);
@@ -806,7 +806,7 @@ export class RelayCore {
 
   /** Pushes a JOIN_REQUEST notice to connected devices allowed to approve. */
   notifyJoinRequest(g: GroupRuntime, requestId: number, publish = true): void {
-    if (publish) this.fanout.publish({ kind: 'join-request', groupRef: g.ref, requestId });
+    if (publish) this.fanout.publish({ kind: 'join-request', groupRef: g.ref, groupId: g.groupId, requestId });
     for (const peer of g.peers) {
       if (!g.view.mayApproveJoin(peer.session.memberHex)) continue;
       peer.send(encodeRelayFrame({ type: FRAME.JOIN_REQUEST, groupId: g.groupId, requestId }));

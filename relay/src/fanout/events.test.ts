@@ -9,8 +9,8 @@ const n = fc.nat({ max: Number.MAX_SAFE_INTEGER });
 const event: fc.Arbitrary<FanoutEvent> = fc.oneof(
   fc.record({ kind: fc.constant('message' as const), groupRef: n, groupId: id, seq: n, sender: id, epoch: n, sentAt: n, body: fc.uint8Array({ maxLength: 300 }) }),
   fc.record({ kind: fc.constant('log' as const), groupRef: n, groupId: id, index: n, added: fc.array(id, { maxLength: 5 }), removed: fc.array(id, { maxLength: 5 }) }),
-  fc.record({ kind: fc.constant('join-request' as const), groupRef: n, requestId: n }),
-  fc.record({ kind: fc.constant('head' as const), groupRef: n, lastSeq: n, logLength: n }),
+  fc.record({ kind: fc.constant('join-request' as const), groupRef: n, groupId: id, requestId: n }),
+  fc.record({ kind: fc.constant('head' as const), groupRef: n, groupId: id, lastSeq: n, logLength: n }),
 );
 
 describe('fan-out events', () => {
@@ -25,7 +25,7 @@ describe('fan-out events', () => {
   });
 
   it('reject truncation, trailing bytes, unknown versions and kinds, and junk with a typed error', () => {
-    const good = encodeFanoutEvent(origin, { kind: 'head', groupRef: 1, lastSeq: 2, logLength: 3 });
+    const good = encodeFanoutEvent(origin, { kind: 'head', groupRef: 1, groupId: Uint8Array.of(5), lastSeq: 2, logLength: 3 });
     const bad = [
       good.subarray(0, good.length - 1),
       Uint8Array.of(...good, 0),

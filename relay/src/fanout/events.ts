@@ -4,8 +4,8 @@
 //   event   = version u8 (1) || origin (8 bytes) || kind u8 || body
 //   message = groupRef u64 || groupId bytes8 || seq u64 || sender bytes8 || epoch u64 || sentAt u64 || body bytes32
 //   log     = groupRef u64 || groupId bytes8 || index u64 || u16 n || n x bytes8 (added) || u16 m || m x bytes8 (removed)
-//   join    = groupRef u64 || requestId u64
-//   head    = groupRef u64 || lastSeq u64 || logLength u64
+//   join    = groupRef u64 || groupId bytes8 || requestId u64
+//   head    = groupRef u64 || groupId bytes8 || lastSeq u64 || logLength u64
 //
 // `origin` is the publishing instance's random ID: an instance ignores its own events.
 import { WireReader, WireWriter } from '../../../crypto/src/wire/codec';
@@ -33,10 +33,10 @@ export function encodeFanoutEvent(origin: Uint8Array, e: FanoutEvent): Uint8Arra
       for (const m of e.removed) w.bytes8(m);
       break;
     case 'join-request':
-      w.u64(e.groupRef).u64(e.requestId);
+      w.u64(e.groupRef).bytes8(e.groupId).u64(e.requestId);
       break;
     case 'head':
-      w.u64(e.groupRef).u64(e.lastSeq).u64(e.logLength);
+      w.u64(e.groupRef).bytes8(e.groupId).u64(e.lastSeq).u64(e.logLength);
       break;
   }
   return w.finish();
@@ -78,10 +78,10 @@ export function decodeFanoutEvent(bytes: Uint8Array): { origin: Uint8Array; even
       break;
     }
     case KIND['join-request']:
-      event = { kind: 'join-request', groupRef: r.u64('groupRef'), requestId: r.u64('requestId') };
+      event = { kind: 'join-request', groupRef: r.u64('groupRef'), groupId: r.bytes8('groupId', 64, 1), requestId: r.u64('requestId') };
       break;
     case KIND.head:
-      event = { kind: 'head', groupRef: r.u64('groupRef'), lastSeq: r.u64('lastSeq'), logLength: r.u64('logLength') };
+      event = { kind: 'head', groupRef: r.u64('groupRef'), groupId: r.bytes8('groupId', 64, 1), lastSeq: r.u64('lastSeq'), logLength: r.u64('logLength') };
       break;
     default:
       return r.fail('kind', 'unknown');

@@ -81,9 +81,9 @@ describe.skipIf(unavailable.redis !== null)('Redis fan-out', () => {
     b.onResubscribe(() => resubscribed++);
     await killConnections(`${channel}:sub`);
     await until(() => resubscribed > 0);
-    a.publish({ kind: 'join-request', groupRef: 1, requestId: 2 });
+    a.publish({ kind: 'join-request', groupRef: 1, groupId: Uint8Array.of(8), requestId: 2 });
     await until(() => got.b.length === 1);
-    expect(got.b[0]).toEqual({ kind: 'join-request', groupRef: 1, requestId: 2 });
+    expect(got.b[0]).toEqual({ kind: 'join-request', groupRef: 1, groupId: Uint8Array.of(8), requestId: 2 });
   });
 
   it('ignores junk on the channel (counted), and keeps working', async () => {
@@ -95,7 +95,7 @@ describe.skipIf(unavailable.redis !== null)('Redis fan-out', () => {
     } finally {
       r.disconnect();
     }
-    a.publish({ kind: 'head', groupRef: 1, lastSeq: 2, logLength: 3 });
+    a.publish({ kind: 'head', groupRef: 1, groupId: Uint8Array.of(8), lastSeq: 2, logLength: 3 });
     await until(() => got.b.length === 1);
     expect(b.malformed).toBe(2);
   });

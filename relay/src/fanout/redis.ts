@@ -30,8 +30,8 @@ export class RedisFanout implements Fanout {
   private readonly sub: Redis;
   private readonly handlers: ((e: FanoutEvent) => void)[] = [];
   private readonly resubscribeHandlers: (() => void)[] = [];
-  /** groupRef -> highest seq / log length not published. */
-  private readonly dirty = new Map<number, { lastSeq: number; logLength: number }>();
+  /** groupRef -> group ID and highest seq / log length not published. */
+  private readonly dirty = new Map<number, { groupId: Uint8Array; lastSeq: number; logLength: number }>();
   private subscribedOnce = false;
   private closed = false;
   /** Events decoded with an error (a foreign publisher on the channel). */
@@ -105,7 +105,7 @@ export class RedisFanout implements Fanout {
 
   private markDirty(event: FanoutEvent): void {
     if (event.kind === 'join-request') return; // a notice only; approvers list requests on connect
-    const prev = this.dirty.get(event.groupRef) ?? { lastSeq: 0, logLength: 0 };
+    const prev = this.dirty.get(event.groupRef) ?? { groupId: event.groupId, lastSeq: 0, logLength: 0 };
     if (!this.dirty.has(event.groupRef) && this.dirty.size >= MAX_DIRTY_GROUPS) return;
     if (event.kind === 'message') prev.lastSeq = Math.max(prev.lastSeq, event.seq);
     else if (event.kind === 'log') prev.logLength = Math.max(prev.logLength, event.index + 1);
@@ -119,7 +119,7 @@ export class RedisFanout implements Fanout {
   private flushDirty(): void {
     const pending = [...this.dirty];
     this.dirty.clear();
-    for (const [groupRef, h] of pending) this.publish({ kind: 'head', groupRef, lastSeq: h.lastSeq, logLength: h.logLength });
+    for (const [groupRef, h] of pending) this.publish({ kind: 'head', groupRef, groupId: h.groupId, lastSeq: h.lastSeq, logLength: h.logLength });
   }
 
   /** True while the publishing connection is up (tests, health). */

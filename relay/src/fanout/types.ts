@@ -2,7 +2,9 @@
 // A single instance needs none of it (NO_FANOUT); several instances on one PostgreSQL
 // database use Redis pub/sub (redis.ts). The database stays the source of truth: an event
 // only says "this was committed"; a receiver that sees a gap, or that lost its subscription,
-// catches up from the database.
+// catches up from the database. Every event names the group by its internal reference and
+// its group ID; a receiver ignores an event whose pair does not match its own (a channel
+// shared by mistake between deployments).
 
 /** A message committed by another instance (the frame's fields; the body is ciphertext). */
 export interface MessageEvent {
@@ -30,6 +32,7 @@ export interface LogEvent {
 export interface JoinRequestEvent {
   kind: 'join-request';
   groupRef: number;
+  groupId: Uint8Array;
   requestId: number;
 }
 
@@ -40,6 +43,7 @@ export interface JoinRequestEvent {
 export interface HeadEvent {
   kind: 'head';
   groupRef: number;
+  groupId: Uint8Array;
   lastSeq: number;
   logLength: number;
 }
