@@ -300,11 +300,12 @@ export async function runSoak(options: Partial<SoakOptions> = {}): Promise<SoakR
   if (sizes.some((s) => !Number.isInteger(s) || s < 2 || s > 500)) throw new RangeError('"groupSizes" expected integers in 2..500');
   opts.connections = sizes.reduce((a, b) => a + b, 0);
 
-  // Open files: this process holds one socket per connection, so does the relay.
+  // Open files: this process holds one socket per connection, so does the relay. (Node raises
+  // its soft limit to the hard limit at start, so the soft limit read here is already raised.)
   const need = opts.connections + 512;
   const limits = fileLimits();
   if (limits.soft < need) {
-    throw new Error(`open-file limit ${limits.soft} is below the ${need} this run needs: run \`ulimit -n ${need}\` first (hard limit ${limits.hard})`);
+    throw new Error(`open-file limit ${limits.soft} (hard ${limits.hard}) is below the ${need} this run needs: raise the hard limit (ulimit -Hn, limits.conf) or use fewer --connections`);
   }
   const relayFds = Math.min(limits.hard, Math.max(need, 4096));
   say(`open-file limit ${limits.soft} (hard ${limits.hard}); relay gets ${relayFds}`);
@@ -716,6 +717,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write(`soak: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);
   }
+  main(opts);
+}
+
+function main(opts: Partial<SoakOptions>): void {
   // Hard stop: load + generous setup and drain time.
   const hard = setTimeout(() => {
     process.stderr.write('soak: hard time limit reached\n');
