@@ -349,6 +349,16 @@ describe('messaging: attachments', () => {
     await expectRejectCode(bob.m.downloadAttachment(G, bob.history.page(G).messages[0]!.messageId.replace(/^./, 'f')), 'E2E_ERR_CONTENT_UNKNOWN_TARGET');
   });
 
+  it('refuses bad metadata before anything is encrypted or uploaded', async () => {
+    const hub = createHub();
+    const alice = await member(hub, ALICE);
+    await expect(alice.m.sendImage(G, JPEG, { width: 70_000 })).rejects.toThrow(RangeError);
+    await expect(alice.m.sendFile(G, new Uint8Array(3), { mime: 'Not A Mime' })).rejects.toThrow(RangeError);
+    await expectRejectCode(alice.m.sendFile(G, new Uint8Array(3), { name: '长'.repeat(200) }), 'E2E_ERR_CONTENT_TOO_LARGE');
+    expect(hub.blobs.size).toBe(0);
+    expect(hub.sends).toBe(0);
+  });
+
   it('refuses an image format it cannot strip (send it as a file instead)', async () => {
     const hub = createHub();
     const alice = await member(hub, ALICE);

@@ -23,6 +23,7 @@ import { ATTACHMENT_TOO_LARGE, decryptAttachment, encryptAttachment, stripImageM
 import { roleOf, type PublicGroupState } from '../../../crypto/src/log/public-fold';
 import type { Primitives } from '../../../crypto/src/primitives/types';
 import { MAX_ATTACHMENT_BYTES, type AttachmentPointer } from '../../../crypto/src/wire/attachment';
+import { MAX_ATTACHMENT_BLOB_ID_BYTES } from '../../../crypto/src/limits';
 import { decodeContent, encodeContent } from '../content/codec';
 import { MESSAGE_ID_BYTES, MEMBER_ID_BYTES } from '../content/limits';
 import { createMessageId } from '../content/message-id';
@@ -573,24 +574,29 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       if (type !== 'image' && type !== 'video') throw new RangeError(`"thumbnail" is only for image and video`);
       thumbnail = stripImageMetadata(thumbnail).bytes;
     }
+    const build = (pointer: AttachmentPointer) => (head: { messageId: Uint8Array; sentAt: number }): AttachmentContent => ({
+      type,
+      ...head,
+      pointer,
+      mime,
+      name: meta.name ?? '',
+      width: type === 'image' || type === 'video' ? (meta.width ?? 0) : 0,
+      height: type === 'image' || type === 'video' ? (meta.height ?? 0) : 0,
+      durationMs: type === 'video' || type === 'voice' ? (meta.durationMs ?? 0) : 0,
+      caption: type === 'voice' ? '' : (meta.caption ?? ''),
+      ...(thumbnail !== undefined ? { thumbnail } : {}),
+    });
+    // Check the metadata (sizes, MIME form, dimensions) before anything is encrypted or
+    // uploaded: a draft with the largest pointer must encode.
+    const placeholder: AttachmentPointer = { kind: type, blobId: new Uint8Array(MAX_ATTACHMENT_BLOB_ID_BYTES), key: new Uint8Array(32), digest: new Uint8Array(32), size: file.length };
+    encodeContent(build(placeholder)({ messageId: new Uint8Array(MESSAGE_ID_BYTES), sentAt: now() }));
     const { blob, secrets } = encryptAttachment(p, type, file);
     const blobId = await group.uploadBlob(g, blob);
     const pointer: AttachmentPointer = { kind: type, blobId, key: secrets.key, digest: secrets.digest, size: secrets.size };
     return send(
       g,
       state,
-      (head): AttachmentContent => ({
-        type,
-        ...head,
-        pointer,
-        mime,
-        name: meta.name ?? '',
-        width: type === 'image' || type === 'video' ? (meta.width ?? 0) : 0,
-        height: type === 'image' || type === 'video' ? (meta.height ?? 0) : 0,
-        durationMs: type === 'video' || type === 'voice' ? (meta.durationMs ?? 0) : 0,
-        caption: type === 'voice' ? '' : (meta.caption ?? ''),
-        ...(thumbnail !== undefined ? { thumbnail } : {}),
-      }),
+      build(pointer),
       op,
     );
   }
