@@ -1,5 +1,5 @@
-// Graceful shutdown: sockets are closed with 1001, writes finish, cursors are saved and the
-// WAL is checkpointed into the main file.
+// Graceful shutdown: sockets are closed with 1001, writes finish, cursors are saved and (on
+// SQLite) the WAL is checkpointed into the main file. Runs on both stores.
 import Database from 'better-sqlite3';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,11 +10,13 @@ import { CLOSE, FRAME } from '../../crypto/src/wire/relay-frames';
 import { append, login, WsClient } from './helpers/client';
 import { buildAdd, buildCreate, fakeGroupMessage, makeDevice, senderIndexOf } from './helpers/log';
 import { startTestRelay } from './helpers/relay';
+import { TEST_STORES } from './helpers/stores';
+import pg from 'pg';
 
-describe('graceful shutdown', () => {
+describe.each(TEST_STORES)('graceful shutdown (%s store)', (kind) => {
   it('closes sockets with 1001, keeps every acknowledged message and cursor, checkpoints the WAL', async () => {
     const p = await loadDefaultPrimitives(nodeRandom);
-    const relay = await startTestRelay({ synchronous: 'FULL' });
+    const relay = await startTestRelay({ store: kind, synchronous: 'FULL' });
     const a = makeDevice(p);
     const b = makeDevice(p);
     const at = (await login(relay.httpUrl, p, a)).token;
@@ -35,6 +37,18 @@ describe('graceful shutdown', () => {
     await relay.close();
     expect(await wa.waitClose()).toBe(CLOSE.GOING_AWAY);
     expect(await wb.waitClose()).toBe(CLOSE.GOING_AWAY);
+    if (kind === 'postgres') {
+      const c = new pg.Client({ connectionString: relay.schema!.url });
+      await c.connect();
+      try {
+        expect((await c.query('SELECT count(*)::int AS n FROM messages')).rows[0].n).toBe(20);
+        expect((await c.query('SELECT acked_seq::int AS s FROM cursors')).rows.map((r) => r.s)).toEqual([20]);
+      } finally {
+        await c.end();
+      }
+      await relay.cleanup();
+      return;
+    }
     // Checkpointed and closed: SQLite removes the WAL file (or leaves it empty).
     const wal = join(relay.dataDir, 'relay.sqlite-wal');
     expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
