@@ -77,6 +77,7 @@ export async function run(args: string[]): Promise<void> {
     emitFigure({ name: 'ed25519-verify', impl: IMPL, unit: 'ops/s', value: Number(ops['ed25519-verify']), params: { bytes: 256 } });
     emitFigure({ name: 'xchacha-seal', impl: IMPL, unit: 'ops/s', value: Number(ops['xchacha-seal']), params: { bytes: 1024 } });
     emitFigure({ name: 'xchacha-open', impl: IMPL, unit: 'ops/s', value: Number(ops['xchacha-open']), params: { bytes: 1024 } });
+    emitFigure({ name: 'x25519', impl: IMPL, unit: 'ops/s', value: Number(ops['x25519']), params: {} });
 
     await clientFigures(bundlePath, dir, quick);
   } finally {

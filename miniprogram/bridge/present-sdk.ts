@@ -50,6 +50,8 @@ export interface GroupSource {
   inviteId: string;
   /** This device's nickname in the group ('' for the default). */
   myNickname: string;
+  /** Join requests waiting for this device's approval (owner and admins). */
+  joinRequests?: { requestId: number; memberId: string; name: string }[];
 }
 
 /** A message this device is sending (not yet in the history). */
@@ -298,6 +300,7 @@ export function presentGroupInfo(chat: ChatEntry | undefined, group: GroupSource
     members: group.status === 'active' ? presentMembers(state, input.names, input.selfId, group.myNickname || input.myNickname) : [],
     me: meInGroup(state, input.selfId),
     inviteId: group.inviteId,
+    joinRequests: (group.joinRequests ?? []).map((r) => ({ requestId: r.requestId, name: r.name.trim() ? r.name.trim().slice(0, 32) : `成员${r.memberId.slice(0, 6)}` })),
   };
 }
 

@@ -9,6 +9,7 @@
 // plain data, and `publish` hands it to the store (which checks it is plain before any
 // setData). Pages never see a key, a byte array or a BigInt. Errors of user actions become
 // a short Chinese `problem`; their messages never carry content.
+import { bytesToHex } from '../../crypto/src/bytes';
 import { isE2eeError } from '../../crypto/src/errors';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import type { PollState, PollTally } from '../../client/src/content/poll';
@@ -178,6 +179,10 @@ export async function startAppRuntime(opts: AppRuntimeOptions): Promise<AppRunti
         canSend: g.canSend,
         inviteId: inviteIds.get(g.groupIdHex) ?? '',
         myNickname: '',
+        joinRequests:
+          g.status === 'active' && g.role && g.role !== 'member'
+            ? client.joinRequests(g.groupIdHex).map((r) => ({ requestId: r.requestId, memberId: bytesToHex(r.memberId), name: r.name }))
+            : [],
       });
       // Answers to questions are shown under their question, not as bubbles of their own.
       const page = client.history.page(g.groupIdHex, { limit: CHAT_VIEW_MESSAGES }).messages.filter((m) => !(m.type === 'qa' && m.replyTo));
@@ -250,7 +255,7 @@ export async function startAppRuntime(opts: AppRuntimeOptions): Promise<AppRunti
     }, wait);
   }
 
-  for (const event of ['membership', 'groupInfo', 'status', 'unread', 'connection'] as const) client.on(event, schedule);
+  for (const event of ['membership', 'groupInfo', 'status', 'unread', 'connection', 'joinRequest'] as const) client.on(event, schedule);
   messaging.on('message', (e) => {
     if (e.alert && e.message.sender !== selfId) {
       const chat = client.chatList.get(e.groupId);
@@ -372,6 +377,12 @@ export async function startAppRuntime(opts: AppRuntimeOptions): Promise<AppRunti
         return attempt(() => client.muteMember(intent.chatId, intent.memberId, intent.muted));
       case 'set-role':
         return attempt(() => client.setRole(intent.chatId, intent.memberId, intent.role));
+      case 'transfer-ownership':
+        return attempt(() => client.transferOwnership(intent.chatId, intent.memberId));
+      case 'approve-join':
+        return attempt(() => client.approve(intent.chatId, intent.requestId));
+      case 'deny-join':
+        return attempt(() => client.deny(intent.chatId, intent.requestId));
       case 'leave':
         return attempt(() => client.leave(intent.chatId));
       case 'dissolve':

@@ -28,6 +28,10 @@ export type Intent =
   | { type: 'kick'; chatId: string; memberId: string }
   | { type: 'mute-member'; chatId: string; memberId: string; muted: boolean }
   | { type: 'set-role'; chatId: string; memberId: string; role: 'admin' | 'member' }
+  | { type: 'transfer-ownership'; chatId: string; memberId: string }
+  /** Under the approval join policy: an owner or admin answers a join request. */
+  | { type: 'approve-join'; chatId: string; requestId: number }
+  | { type: 'deny-join'; chatId: string; requestId: number }
   | { type: 'leave'; chatId: string }
   | { type: 'dissolve'; chatId: string }
   | { type: 'create-group'; name: string; kind: GroupKind; joinPolicy: JoinPolicy }

@@ -134,6 +134,8 @@ export interface GroupInfoView {
   me: MeInGroup;
   /** Invite ID for the share card (the card carries nothing else); '' until the SDK has one. */
   inviteId: string;
+  /** Join requests waiting for approval (shown to the owner and admins). `name` is what the joiner typed: unverified. */
+  joinRequests: { requestId: number; name: string }[];
 }
 
 export interface MemberDetailView {

@@ -78,6 +78,7 @@ export function groupInfo(me: MemberSummary, over: Partial<GroupInfoView> = {}):
     members: MEMBERS,
     me: { memberId: me.memberId, role: me.role, mutedBySomeone: false },
     inviteId: 'inv_7Yq2',
+    joinRequests: [],
     ...over,
   };
 }

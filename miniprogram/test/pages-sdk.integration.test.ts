@@ -186,6 +186,25 @@ describe('pages on real clients and a real relay', () => {
     vi.restoreAllMocks();
   });
 
+  it('approval policy: a join request from a share-card link shows on the owner\'s group info; approving it brings the joiner in', async () => {
+    const before = new Set(alice.rt.current().chats.map((c) => c.chatId));
+    await alice.rt.perform({ type: 'create-group', name: '病友互助群', kind: 'private', joinPolicy: 'admin-approval' });
+    const approvalGroup = await eventually('created', () => alice.rt.current().chats.find((c) => !before.has(c.chatId))?.chatId);
+    const info = await alice.mount('group-info', { chatId: approvalGroup });
+    await alice.rt.perform({ type: 'invite', chatId: approvalGroup });
+    const link = alice.rt.current().groupInfos[approvalGroup]!.inviteId;
+    expect(link).not.toBe('');
+    expect(link).not.toContain('病友'); // the card carries no name or content
+    const dave = await phone('dave');
+    await dave.rt.perform({ type: 'join-by-invite', inviteId: link });
+    expect(dave.rt.current().problem).toBe('');
+    await eventually('the request shows', () => texts(info, '.join-name').length === 1);
+    info.querySelector('.join-approve')!.dispatchEvent('tap');
+    await eventually('dave is in', () => dave.rt.current().chatViews[approvalGroup]?.memberCount === 2);
+    await eventually('the request is gone', () => texts(info, '.join-name').length === 0);
+    expect(texts(info, '.grid-name')).toContain(`成员${dave.id.slice(0, 6)}`);
+  });
+
   it('every view model the runtime published was plain data (no keys, bytes or BigInt reached setData)', () => {
     for (const p of phones) {
       const vm: AppViewModel = p.store.getViewModel();

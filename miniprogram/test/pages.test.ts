@@ -506,6 +506,42 @@ describe('group info, member, search and create-group pages', () => {
     ]);
   });
 
+  it('group info: join requests are listed for admins with approve / deny, and never for members', async () => {
+    const requests = [{ requestId: 7, name: '新家长' }, { requestId: 9, name: '成员ab12cd' }];
+    store.setViewModel(model(ADMIN, { joinRequests: requests }));
+    const page = await mount('group-info', { chatId: 'g-parents' });
+    const intents = recordIntents();
+    expect(texts(page, '.join-name')).toEqual(['新家长', '成员ab12cd']);
+    page.querySelectorAll('.join-approve')[0]!.dispatchEvent('tap');
+    page.querySelectorAll('.join-deny')[1]!.dispatchEvent('tap');
+    await tick();
+    expect(intents).toEqual([
+      { type: 'approve-join', chatId: 'g-parents', requestId: 7 },
+      { type: 'deny-join', chatId: 'g-parents', requestId: 9 },
+    ]);
+    store.setViewModel(model(ZHANG, { joinRequests: requests }));
+    await tick();
+    expect(page.querySelector('.join-requests')).toBeFalsy();
+  });
+
+  it('member page: the owner can transfer ownership after confirming; an admin cannot', async () => {
+    store.setViewModel(viewModel({ members: { 'g-parents/m-zhang': memberDetail(OWNER, ZHANG) } }));
+    const page = await mount('member', { chatId: 'g-parents', memberId: 'm-zhang' });
+    const intents = recordIntents();
+    expect(texts(page, '.action')).toEqual(['设为管理员', '转让群主', '禁言', '移出群聊']);
+    const modal = vi.spyOn(wxApi(), 'showModal').mockImplementation(((opts: { title: string; success: (r: { confirm: boolean }) => void }) => {
+      expect(opts.title).toBe('转让群主');
+      opts.success({ confirm: true });
+    }) as never);
+    page.querySelector('.action.transfer')!.dispatchEvent('tap');
+    await tick();
+    expect(modal).toHaveBeenCalledTimes(1);
+    expect(intents).toEqual([{ type: 'transfer-ownership', chatId: 'g-parents', memberId: 'm-zhang' }]);
+    store.setViewModel(viewModel({ members: { 'g-parents/m-zhang': memberDetail(ADMIN, ZHANG) } }));
+    await tick();
+    expect(page.querySelector('.action.transfer')).toBeFalsy();
+  });
+
   it('member page: safety number and speaking record; an admin can mute and remove a member after confirming', async () => {
     store.setViewModel(viewModel({ members: { 'g-parents/m-zhang': memberDetail(ADMIN, ZHANG), 'g-parents/m-owner': memberDetail(ADMIN, OWNER) } }));
     const page = await mount('member', { chatId: 'g-parents', memberId: 'm-zhang' });

@@ -59,6 +59,7 @@ Component({
     editText: '',
     mediaText: '',
     inviteId: '',
+    joinRequests: [] as { requestId: number; name: string }[],
   },
   observers: {
     chatId() {
@@ -105,7 +106,16 @@ Component({
         editText: WHO_LABELS[p.whoMayEditInfo],
         mediaText: WHO_LABELS[p.whoMaySendMedia],
         inviteId: info.inviteId,
+        joinRequests: isAdmin ? info.joinRequests.map((r) => ({ requestId: r.requestId, name: r.name })) : [],
       });
+    },
+    onTapApprove(event: unknown) {
+      const requestId = Number(datasetOf(event).requestId);
+      if (Number.isSafeInteger(requestId)) dispatch({ type: 'approve-join', chatId: this.data.chatId, requestId });
+    },
+    onTapDeny(event: unknown) {
+      const requestId = Number(datasetOf(event).requestId);
+      if (Number.isSafeInteger(requestId)) dispatch({ type: 'deny-join', chatId: this.data.chatId, requestId });
     },
     onTapMember(event: unknown) {
       const memberId = String(datasetOf(event).memberId ?? '');

@@ -78,6 +78,17 @@ Component({
     onTapRole() {
       dispatch({ type: 'set-role', chatId: this.data.chatId, memberId: this.data.memberId, role: this.data.isAdmin ? 'member' : 'admin' });
     },
+    onTapTransfer() {
+      const { chatId, memberId, nickname } = this.data;
+      wx.showModal({
+        title: '转让群主',
+        content: `确定将群主转让给“${nickname}”？转让后你将成为普通成员。`,
+        confirmText: '转让',
+        success: (res) => {
+          if (res.confirm) dispatch({ type: 'transfer-ownership', chatId, memberId });
+        },
+      });
+    },
     onTapKick() {
       const { chatId, memberId, nickname } = this.data;
       wx.showModal({
