@@ -21,7 +21,7 @@ import {
   encodeLogAppendResponse,
 } from '../../../crypto/src/wire/http-bodies';
 import { encodeLogEntry, encodeLogEntryContent, headHashOfEntry, logEntrySignedPartOf } from '../../../crypto/src/wire/log-entry';
-import { encodeRelayFrame, FRAME, type RelayFrame } from '../../../crypto/src/wire/relay-frames';
+import { decodeClientFrame, encodeRelayFrame, FRAME, type RelayFrame } from '../../../crypto/src/wire/relay-frames';
 import { buildEntry, DEFAULT_POLICY, makeDevice } from '../helpers/log';
 import { startTestRelay, type TestRelay } from '../helpers/relay';
 import { CoreMember, prekeyDirectory } from './core-member';
@@ -352,6 +352,44 @@ describe('malicious relay: forks and withheld membership changes', () => {
     await d.until(() => texts(d, gid).length === 1, 'd opens the held message');
     expect(texts(d, gid)).toEqual(['after the kick']);
     expect(d.state(gid).public.members.some((m) => equalBytes(m.memberId, e.identity.memberId))).toBe(false);
+  });
+
+  it('withheld kick with a faked SEND_OK: the withheld member\'s old-epoch message reaches the kicked member (the stated limit); the others open it only as a message of the replaced epoch', async () => {
+    const { evil, members, gid, dir } = await setup(['A', 'B', 'D', 'E']);
+    const [a, b, d, e] = members as [CoreMember, CoreMember, CoreMember, CoreMember];
+    const hidden = new Set([d.id, e.id]);
+    evil.controls.toDevice = (conn, raw, f) => (hidden.has(conn.memberId) && (isEntry(f, gid) || f.type === FRAME.REMOVED) ? [] : [raw]);
+    // D's sends never reach the real relay (which would answer STALE_EPOCH): the proxy answers
+    // SEND_OK itself and hands the message to everyone, the kicked E included.
+    evil.controls.toRelay = (conn, raw) => {
+      if (conn.memberId !== d.id || raw[0] !== FRAME.SEND) return [raw];
+      const f = decodeClientFrame(raw);
+      if (f.type !== FRAME.SEND) return [raw];
+      conn.deliver(encodeRelayFrame({ type: FRAME.SEND_OK, clientMessageId: f.clientMessageId, groupId: f.groupId, seq: 90, duplicate: false }));
+      for (const m of [a, b, e]) evil.connectionOf(m.id)!.deliver(encodeRelayFrame({ type: FRAME.MESSAGE, groupId: gid, seq: 90, sender: d.identity.memberId, epoch: 1, sentAt: Date.now(), ciphertext: f.ciphertext }));
+      return [];
+    };
+    const kick = commitRemove(p, a.identity, a.state(gid), [e.identity.memberId], dir);
+    expect(await a.append(evil.httpUrl, gid, kick)).toBe(200);
+    await b.until(() => b.state(gid).public.epoch === 2, 'b processed the kick');
+    expect(await d.send(gid, 'd, unaware of the kick')).toEqual({ ok: true, seq: 90 });
+    for (const m of [a, b, e]) await m.until(() => m.messages(gid).length === 1, `${m.name} got it`);
+    // The limit of docs/PROTOCOL.md: D had not processed the kick, so E reads what D sends.
+    expect(texts(e, gid)).toEqual(['d, unaware of the kick']);
+    // A and B open it from the replaced epoch's chains (kept for the grace window): the message
+    // says epoch 1 while they are in epoch 2, which is what a client can flag.
+    for (const m of [a, b]) {
+      expect(m.messages(gid)[0]).toMatchObject({ text: 'd, unaware of the kick', epoch: 1 });
+      expect(m.state(gid).public.epoch).toBe(2);
+    }
+    // Anything sent after processing the kick stays out of E's reach.
+    const [seq] = await sendAll(a, gid, ['after the kick']);
+    await b.until(() => b.messages(gid).length === 2, 'b');
+    const frame = evil.seen.find((x) => x.to === b.id && x.frame.type === FRAME.MESSAGE && x.frame.seq === seq)!.raw;
+    evil.connectionOf(e.id)!.deliver(frame);
+    await e.until(() => e.refusals().length === 1, 'e refused');
+    expect(e.refusals()).toEqual(['E2E_ERR_UNKNOWN_EPOCH']);
+    expect(texts(e, gid)).toEqual(['d, unaware of the kick']);
   });
 
   it('kicked member kept served: the proxy hides the kick from the kicked member and mirrors the group to it; it can open nothing sent after the kick', async () => {
