@@ -146,6 +146,8 @@ export const ENGINE_DEFAULTS = {
 
 /** Log page size for catch-up over HTTP. */
 const LOG_PAGE = 200;
+/** An automatic commit that failed is tried again after this long (plus jitter). */
+const AUTO_RETRY_MS = 3000;
 /** Messages handed to a batch receiver at once, at most. */
 const MAX_BATCH = 500;
 /** Public states of recent epochs kept in memory, for the permission check of late messages. */
@@ -1242,18 +1244,29 @@ export class GroupEngine implements GroupMessaging {
       s.autoTimer = null;
       this.enqueue(s.id, 'autoCommit', async () => {
         if (s.status !== 'active') return;
-        if (hasPendingRemoval(s.member.public)) {
-          await this.commitLocked(s, 'commitLeaveRemoval', async (state) => {
-            const leavers = pendingLeavers(state.public);
-            if (leavers.length === 0) return null;
-            return commitLeaveRemoval(this.p, this.identity, state, await this.prekeysFor(state, this.othersOf(state, leavers)));
-          });
-        }
-        if (s.member.alarm && s.status === 'active') {
-          await this.commitLocked(s, 'commitRotate', async (state) => {
-            if (!state.alarm) return null;
-            return commitRotate(this.p, this.identity, state, await this.prekeysFor(state, this.othersOf(state)));
-          });
+        try {
+          if (hasPendingRemoval(s.member.public)) {
+            await this.commitLocked(s, 'commitLeaveRemoval', async (state) => {
+              const leavers = pendingLeavers(state.public);
+              if (leavers.length === 0) return null;
+              return commitLeaveRemoval(this.p, this.identity, state, await this.prekeysFor(state, this.othersOf(state, leavers)));
+            });
+          }
+          if (s.member.alarm && s.status === 'active') {
+            await this.commitLocked(s, 'commitRotate', async (state) => {
+              if (!state.alarm) return null;
+              return commitRotate(this.p, this.identity, state, await this.prekeysFor(state, this.othersOf(state)));
+            });
+          }
+        } catch (e) {
+          // Still needed (a network failure, a lost race run): try again later, whoever gets there first.
+          if (!this.closed && s.autoTimer === null) {
+            s.autoTimer = this.deps.setTimer(() => {
+              s.autoTimer = null;
+              this.scheduleAuto(s, true);
+            }, AUTO_RETRY_MS + Math.floor(this.jitter() * this.opts.autoCommitJitterMs));
+          }
+          throw e;
         }
       });
     }, delay);
