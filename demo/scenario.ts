@@ -125,7 +125,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       t.note(`using the relay at ${httpUrl}${relayDir ? `, its files in ${relayDir}` : ' (its files are not scanned: pass --relay-data-dir)'}`);
     } else {
       relayDir = join(dataDir, 'relay');
-      relay = await startRelayProcess(ROOT, relayDir);
+      relay = await startRelayProcess(ROOT, relayDir, 90_000);
       httpUrl = relay.httpUrl;
       t.note(`relay started as its own process (pid ${relay.pid}) on ${relay.httpUrl}, SQLite in ${relayDir}`);
     }

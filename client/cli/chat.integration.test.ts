@@ -115,7 +115,7 @@ describe('terminal chat (npm run chat)', () => {
     const link = linkLine.split(': ').pop()!;
     await carol.ask(`/join ${link}`, /^\* join request sent/);
     await carol.waitFor(/^\* you are now a member of "周末爬山群"/);
-    await alice.waitFor(new RegExp(`^\\* \\[周末爬山群\\] ${carol.id.slice(0, 8)} joined`));
+    for (const c of [alice, bob]) await c.waitFor(new RegExp(`^\\* \\[周末爬山群\\] ${carol.id.slice(0, 8)} joined`));
 
     // /members, /safety (both ends compute the same number), /groups, /search.
     await alice.ask('/members', /^\* 3 members of "周末爬山群":$/);
