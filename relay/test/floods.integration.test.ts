@@ -299,6 +299,29 @@ describe('limits and floods, with a well-behaved member served throughout', () =
     c.close();
   });
 
+  it('junk before AUTH (random bytes, a valid non-AUTH frame, a wrong or truncated token) closes each socket with 4401', async () => {
+    const g = await group({ rateLimitPerIp: 100_000 });
+    const firstFrames: Uint8Array[] = [];
+    for (let i = 0; i < 60; i++) {
+      const k = i % 5;
+      if (k === 0) firstFrames.push(g.p.randomBytes(1 + (i % 40)));
+      else if (k === 1) firstFrames.push(encodeClientFrame({ type: FRAME.PING, nonce: i }));
+      else if (k === 2) firstFrames.push(encodeClientFrame({ type: FRAME.AUTH, token: g.p.randomBytes(32) }));
+      else if (k === 3) firstFrames.push(encodeClientFrame({ type: FRAME.AUTH, token: g.tokens.a }).subarray(0, 20));
+      else firstFrames.push(encodeClientFrame({ type: FRAME.SEND, clientMessageId: g.p.randomBytes(16), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, g.epoch, i, 256, g.index.a) }));
+    }
+    const abuse = Promise.all(
+      firstFrames.map(async (f) => {
+        const s = await abuserSocket(g.r.wsUrl);
+        s.ws.send(f);
+        return { code: await s.closed, frames: s.frames.length };
+      }),
+    );
+    const [closes, seqs] = await Promise.all([abuse, bystandersWork(g, 10, 20)]);
+    expect(IN_ORDER(seqs)).toBe(true);
+    expect(closes.every((c) => c.code === CLOSE.AUTH_FAILED && c.frames === 0)).toBe(true);
+  });
+
   it('slowloris: idle WebSockets without AUTH are closed with 4401 at the deadline; half-open HTTP requests do not hold up others', async () => {
     const g = await group({});
     const idle = await Promise.all(Array.from({ length: 40 }, () => abuserSocket(g.r.wsUrl)));
