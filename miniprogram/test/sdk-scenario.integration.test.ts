@@ -3,7 +3,16 @@
 // wx.getRandomValues, store on the file system manager, wx sockets and requests, the
 // view-model runtime). Two members create a group and chat, kick a third, and the third
 // cannot read what follows.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decryptGroupMessage } from '../../crypto/src/message/decrypt';
+import { createPrimitives } from '../../crypto/src/primitives/index';
+import { nobleBackend } from '../../crypto/src/primitives/noble';
+import { nodeRandom } from '../../crypto/src/primitives/random';
+import { decodeGroupMessageHeader } from '../../crypto/src/wire/message';
+import { decodeMemberRecord, decodeReceiverRecord, groupKey } from '../../client/src/sdk/group-records';
+import { openFsmStore } from '../../client/src/store/fsm-store';
+import { createNodeBackedFsm } from '../../client/test/fake-fsm';
 import type { Intent } from '../lib/intents';
 import type { AppViewModel } from '../lib/view-model';
 import { startTestRelay, type TestRelay } from '../../relay/test/helpers/relay';
@@ -21,7 +30,7 @@ interface Runtime {
     idle(group: string): Promise<void>;
     group(group: string): { epoch: number; status: string } | undefined;
     history: { page(g: string, q: { limit: number }): { messages: { text: string }[] } };
-    relay: { api: { fetchMessages(g: Uint8Array, after: number, limit: number): Promise<unknown> } };
+    relay: { api: { fetchMessages(g: Uint8Array, after: number, limit: number): Promise<{ items: { seq: number; ciphertext: Uint8Array }[] }> } };
   };
 }
 interface Sdk {
@@ -34,7 +43,7 @@ let bundleCode = '';
 const sandboxes: LogicLayerSandbox[] = [];
 const runtimes: Runtime[] = [];
 
-async function member(name: string): Promise<{ rt: Runtime; sdk: Sdk; views: AppViewModel[] }> {
+async function member(name: string): Promise<{ rt: Runtime; sdk: Sdk; views: AppViewModel[]; sandbox: LogicLayerSandbox }> {
   const s = createLogicLayerSandbox();
   sandboxes.push(s);
   const sdk = s.loadModule<Sdk>(bundleCode);
@@ -46,7 +55,7 @@ async function member(name: string): Promise<{ rt: Runtime; sdk: Sdk; views: App
     storeDir: name,
   });
   runtimes.push(rt);
-  return { rt, sdk, views };
+  return { rt, sdk, views, sandbox: s };
 }
 
 /** Polls until `check` passes (the SDK works asynchronously over real sockets). */
@@ -98,6 +107,10 @@ describe('three sandboxed mini programs on a real relay', () => {
     expect(alice.rt.current().chatViews[groupId]!.messages.find((m) => m.text === '周六开家长会 😀')?.mine).toBe(true);
 
     const epochBefore = carol.rt.client.group(groupId)!.epoch;
+    // What a kicked member who copies her files before the kick would keep.
+    const before = await openFsmStore(createNodeBackedFsm(), join(carol.sandbox.userDataDir, 'carol'));
+    const keptReceiver = decodeReceiverRecord((await before.get(groupKey(groupId, 'recv')))!).state;
+    await before.close();
     await alice.rt.perform({ type: 'kick', chatId: groupId, memberId: carol.rt.client.memberIdHex });
     expect(alice.rt.current().problem).toBe('');
     await eventually('alice sees two members', () => alice.rt.current().chatViews[groupId]?.memberCount === 2);
@@ -116,6 +129,29 @@ describe('three sandboxed mini programs on a real relay', () => {
     await carol.rt.refresh();
     expect(texts(carol.rt.current(), groupId)).not.toContain('踢人之后的秘密');
     expect(carol.rt.client.history.page(groupId, { limit: 200 }).messages.map((m) => m.text)).not.toContain('踢人之后的秘密');
+    // Even keeping everything it stored, the kicked member holds no key for that message:
+    // open carol's store files (after her client closed) and try her receiving state on it.
+    const page = await bob.rt.client.relay.api.fetchMessages(bob.sdk.hexToBytes(groupId), 0, 100);
+    const last = page.items.reduce((a, b) => (b.seq > a.seq ? b : a));
+    const ciphertext = new Uint8Array(last.ciphertext);
+    await carol.rt.close();
+    const store = await openFsmStore(createNodeBackedFsm(), join(carol.sandbox.userDataDir, 'carol'));
+    const p = createPrimitives(nobleBackend, nodeRandom);
+    const header = decodeGroupMessageHeader(ciphertext);
+    // Her group state: removed, no epoch secret, and an epoch before the message's.
+    const memberRecord = decodeMemberRecord(p, (await store.get(groupKey(groupId, 'member')))!);
+    expect(memberRecord.status).toBe('removed');
+    expect(memberRecord.state.removed).toBe(true);
+    expect(memberRecord.state.epochSecret).toBeNull();
+    expect(header.epoch).toBeGreaterThan(epochBefore);
+    // Her receiving chains were deleted with the removal; a chain state kept from before
+    // the kick (here: one rebuilt from the record as it was) has no chain for the new epoch.
+    const receiver = decodeReceiverRecord((await store.get(groupKey(groupId, 'recv')))!);
+    expect(receiver.state).toBeNull();
+    expect(keptReceiver).not.toBeNull();
+    expect(keptReceiver!.epochs.every((e) => e.epoch < header.epoch)).toBe(true);
+    expect(() => decryptGroupMessage(p, keptReceiver!, ciphertext)).toThrow(expect.objectContaining({ code: 'E2E_ERR_UNKNOWN_EPOCH' }));
+    await store.close();
     // Pages never got bytes, keys or BigInt: every published view model was plain data.
     for (const vm of [...alice.views, ...bob.views, ...carol.views]) expect(JSON.parse(JSON.stringify(vm))).toEqual(vm);
   });
