@@ -123,7 +123,6 @@ describe('malicious relay: message delivery', () => {
     const t0 = Date.now();
     await sendAll(a, gid, ['m1', 'm2', 'm3']);
     await b.until(() => b.messages(gid).length === 3, 'b messages');
-    expect(c.messages(gid)).toHaveLength(0);
     await c.until(() => c.messages(gid).length === 3, 'c messages');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
     expect(texts(c, gid)).toEqual(['m1', 'm2', 'm3']);
