@@ -178,5 +178,36 @@ describe('recovery', () => {
     await until('bob raises the fork alarm', () => bob.events.alarm?.some((x) => x.kind === 'fork') ?? false);
     expect(bob.client.group(g)?.info?.name).toBe('A');
   });
+
+  it('a crash between the member record and the receiver/sender records is repaired on load', async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const g = await alice.client.createGroup({ name: 'repair' });
+    await alice.client.invite(g, bob.client.memberId);
+    await bob.client.waitForGroup(g);
+    await bob.client.idle(g);
+    const recvKey = groupKey(hex(g), 'recv');
+    const sendKey = groupKey(hex(g), 'send');
+    const oldRecv = (await bob.store.get(recvKey))!;
+    const oldSend = (await bob.store.get(sendKey))!;
+    await alice.client.setInfo(g, { name: 'repair 2' });
+    await until('bob applied it', () => bob.client.group(g)?.info?.name === 'repair 2');
+    await bob.client.idle(g);
+    const dir = bob.dir;
+    await world.stop(bob);
+    // "Crash": the member record of the new epoch was written, the other two were not.
+    const store = await openNodeStore(dir);
+    await store.put(recvKey, oldRecv);
+    await store.put(sendKey, oldSend);
+    await store.close();
+    const bob2 = await world.add('bob', { dir });
+    expect(bob2.client.group(g)!.epoch).toBe(alice.client.group(g)!.epoch);
+    await alice.client.sendPlaintext(g, 'to repaired bob');
+    await until('bob reads it', () => bob2.texts(g).includes('to repaired bob'));
+    await bob2.client.sendPlaintext(g, 'from repaired bob');
+    await until('alice reads it', () => alice.texts(g).includes('from repaired bob'));
+    expect([...(bob2.events.alarm ?? []), ...(alice.events.alarm ?? [])]).toEqual([]);
+  });
 });
 
