@@ -48,6 +48,8 @@ export interface RelayConfig {
   slowSocketTimeoutMs: number;
   /** Maximum simultaneous WebSocket connections. */
   maxConnections: number;
+  /** Simultaneous authenticated WebSocket connections of one identity on this instance; more are closed with 4430. */
+  maxConnectionsPerIdentity: number;
   /** Log level: 'info' prints start/stop lines; 'silent' nothing. Logs never carry content or IDs. */
   logLevel: 'info' | 'silent';
   /** Off-app wake-ups for opted-in members without a live socket: 'log' prints a content-free line; 'none' sends none. */
@@ -124,6 +126,7 @@ export const SETTINGS = [
   { key: 'socketHardLimitBytes', flag: '--socket-hard-limit', env: 'RELAY_SOCKET_HARD_LIMIT', default: 8 * MiB, meaning: 'queued bytes above which a socket is closed with code 4409', parse: int(2 * KiB, 2048 * MiB) },
   { key: 'slowSocketTimeoutMs', flag: '--slow-socket-timeout-ms', env: 'RELAY_SLOW_SOCKET_TIMEOUT_MS', default: 30_000, meaning: 'a socket that stays over the soft limit this long is closed with code 4409', parse: int(100, 3_600_000) },
   { key: 'maxConnections', flag: '--max-connections', env: 'RELAY_MAX_CONNECTIONS', default: 50_000, meaning: 'simultaneous WebSocket connections', parse: int(1, 10_000_000) },
+  { key: 'maxConnectionsPerIdentity', flag: '--max-connections-per-identity', env: 'RELAY_MAX_CONNECTIONS_PER_IDENTITY', default: 8, meaning: 'simultaneous authenticated WebSocket connections of one identity on this instance; one more is closed with 4430', parse: int(1, 100_000) },
   { key: 'logLevel', flag: '--log-level', env: 'RELAY_LOG_LEVEL', default: 'info', meaning: 'info or silent (logs never carry content or IDs)', parse: oneOf('info', 'silent') },
   { key: 'notifier', flag: '--notifier', env: 'RELAY_NOTIFIER', default: 'log', meaning: 'wake-ups for opted-in members with no live socket: log (one content-free line each) or none', parse: oneOf('log', 'none') },
   { key: 'notifyIntervalSeconds', flag: '--notify-interval-seconds', env: 'RELAY_NOTIFY_INTERVAL_SECONDS', default: 300, meaning: 'at most one wake-up per member and group per this many seconds', parse: int(1, 7 * 86400) },

@@ -122,6 +122,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   } as ConstructorParameters<typeof WebSocketServer>[0]);
 
   const sockets = new Set<RelaySocket>();
+  // Authenticated sockets per identity (member ID hex), so one stolen or buggy device cannot
+  // hold the whole connection budget. Counted at AUTH, released on close.
+  const perIdentity = new Map<string, number>();
   let shuttingDown = false;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -159,7 +162,13 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   function onClose(this: RelaySocket): void {
     const st = this[STATE];
     if (st.authTimer) clearTimeout(st.authTimer);
-    if (st.peer) core.removePeer(st.peer);
+    if (st.peer) {
+      core.removePeer(st.peer);
+      const key = st.peer.session.memberHex;
+      const left = (perIdentity.get(key) ?? 1) - 1;
+      if (left > 0) perIdentity.set(key, left);
+      else perIdentity.delete(key);
+    }
     sockets.delete(this);
   }
 
@@ -190,6 +199,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       const s = core.sessions.lookup(frame.token, now);
       if (s === 'expired') return ws.close(CLOSE.TOKEN_EXPIRED, 'token expired');
       if (!s) return ws.close(CLOSE.AUTH_FAILED, 'bad token');
+      const held = perIdentity.get(s.memberHex) ?? 0;
+      if (held >= config.maxConnectionsPerIdentity) return ws.close(CLOSE.TOO_MANY_CONNECTIONS, 'too many connections for this identity');
+      perIdentity.set(s.memberHex, held + 1);
       if (st.authTimer) clearTimeout(st.authTimer);
       st.authTimer = null;
       const np = new WsPeer(ws, s, st.ip);

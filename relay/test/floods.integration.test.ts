@@ -226,7 +226,7 @@ describe('limits and floods, with a well-behaved member served throughout', () =
   });
 
   it('one identity opening sockets up to the global cap gets 503 beyond it; members already connected keep sending and receiving', async () => {
-    const g = await group({ maxConnections: 120, rateLimitPerIp: 100_000 });
+    const g = await group({ maxConnections: 120, maxConnectionsPerIdentity: 1000, rateLimitPerIp: 100_000 });
     const b = await WsClient.connect(g.r.wsUrl, g.tokens.b);
     const c = await WsClient.connect(g.r.wsUrl, g.tokens.c);
     await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
@@ -254,9 +254,45 @@ describe('limits and floods, with a well-behaved member served throughout', () =
     c.close();
   });
 
-  // The relay has no per-identity connection cap yet (docs/ADVERSARIAL.md "Limits and floods"):
-  // one identity can hold sockets up to the global cap, limited only by the address rate.
-  it.todo('caps simultaneous connections per identity with a documented close code (not implemented in relay/src/server.ts)');
+  it('one identity is held to --max-connections-per-identity sockets (4430 beyond it), gets one back when a socket closes, and other identities are unaffected', async () => {
+    const cap = 5;
+    const g = await group({ maxConnectionsPerIdentity: cap, rateLimitPerIp: 100_000 });
+    const b = await WsClient.connect(g.r.wsUrl, g.tokens.b);
+    const c = await WsClient.connect(g.r.wsUrl, g.tokens.c);
+    await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
+    await c.waitFor((f) => f.type === FRAME.CAUGHT_UP);
+    const held: WsClient[] = [];
+    for (let i = 0; i < cap; i++) {
+      const s = await WsClient.connect(g.r.wsUrl, g.tokens.a, { resume: false });
+      sockets.push(s.ws);
+      held.push(s);
+    }
+    const refused = await WsClient.open(g.r.wsUrl);
+    sockets.push(refused.ws);
+    refused.send({ type: FRAME.AUTH, token: g.tokens.a });
+    expect(await refused.waitClose()).toBe(CLOSE.TOO_MANY_CONNECTIONS);
+    expect(refused.of(FRAME.READY)).toHaveLength(0);
+    // Closing one of the identity's sockets frees its place.
+    held[0]!.close();
+    await held[0]!.waitClose();
+    let again: WsClient | undefined;
+    for (let i = 0; i < 50 && !again; i++) {
+      try {
+        again = await WsClient.connect(g.r.wsUrl, g.tokens.a, { resume: false });
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    expect(again).toBeDefined();
+    sockets.push(again!.ws);
+    // The other members keep their sockets and their traffic.
+    const n = 10;
+    for (let i = 0; i < n; i++) c.send({ type: FRAME.SEND, clientMessageId: g.p.randomBytes(16), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, g.epoch, i, 256, g.index.c) });
+    await c.waitCount((f) => f.type === FRAME.SEND_OK, n, 10_000);
+    await b.waitCount((f) => f.type === FRAME.MESSAGE, n, 10_000);
+    b.close();
+    c.close();
+  });
 
   it('a message flood from one member is rate limited (RATE_LIMITED, then close 4429) while the others keep sending and receiving', async () => {
     const g = await group({ sendRatePerIdentity: 20 });

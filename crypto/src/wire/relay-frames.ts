@@ -76,6 +76,8 @@ export const CLOSE = {
   TOO_SLOW: 4409,
   /** Repeated rate-limit violations. */
   RATE_LIMITED: 4429,
+  /** The identity already holds the per-identity maximum of sockets on this relay. */
+  TOO_MANY_CONNECTIONS: 4430,
   /** Missed heartbeats. */
   HEARTBEAT_TIMEOUT: 4408,
   /** Relay shutting down: reconnect elsewhere or later. */
