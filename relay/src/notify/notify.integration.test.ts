@@ -1,4 +1,4 @@
-// Wake-ups end to end on the real relay (temp SQLite, loopback): an opted-in member with
+// Wake-ups end to end on the real relay (on each store, loopback): an opted-in member with
 // no socket gets one content-free line per group per interval; an online member, an opted-out
 // member and the sender get none; the lines never carry the group name, the ciphertext, the
 // IDs or the subscription token.
@@ -19,6 +19,7 @@ import { FRAME } from '../../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from '../../test/helpers/client';
 import { DEFAULT_POLICY } from '../../test/helpers/log';
 import { startTestRelay, type TestRelay } from '../../test/helpers/relay';
+import { TEST_STORES } from '../../test/helpers/stores';
 import { createLogNotifier } from './log-notifier';
 
 const TAG_KEY = new Uint8Array(32).fill(7);
@@ -29,17 +30,6 @@ let p: Primitives;
 let relay: TestRelay;
 let skew = 0;
 const lines: string[] = [];
-beforeAll(async () => {
-  p = await loadDefaultPrimitives(nodeRandom);
-  relay = await startTestRelay({ notifyIntervalSeconds: 60 }, undefined, {
-    now: () => Date.now() + skew,
-    notifier: createLogNotifier({ write: (l) => lines.push(l), tagKey: TAG_KEY }),
-  });
-});
-afterAll(async () => {
-  await relay?.cleanup();
-});
-
 const asDevice = (id: DeviceIdentity) => ({ seed: id.seed, identityKey: id.publicKey, memberId: id.memberId });
 
 async function member(withPrekeys: boolean) {
@@ -56,7 +46,20 @@ async function member(withPrekeys: boolean) {
   return { id, token };
 }
 
-describe('notifications on the real relay', () => {
+describe.each(TEST_STORES)('notifications on the real relay (%s store)', (kind) => {
+  beforeAll(async () => {
+    p = await loadDefaultPrimitives(nodeRandom);
+    lines.length = 0;
+    skew = 0;
+    relay = await startTestRelay({ store: kind, notifyIntervalSeconds: 60 }, undefined, {
+      now: () => Date.now() + skew,
+      notifier: createLogNotifier({ write: (l) => lines.push(l), tagKey: TAG_KEY }),
+    });
+  });
+  afterAll(async () => {
+    await relay?.cleanup();
+  });
+
   it('opted-in offline member: one line per group per interval; online, opted-out and sender: none; content-free', async () => {
     const alice = await member(false);
     const bob = await member(true); // opted in, offline
@@ -133,7 +136,7 @@ describe('notifications on the real relay', () => {
     expect((await http(relay.httpUrl, 'PUT', '/v1/notify/subscription', Uint8Array.of(1))).status).toBe(401);
     expect((await http(relay.httpUrl, 'DELETE', '/v1/notify/subscription', undefined, m.token)).status).toBe(204); // idempotent
 
-    const off = await startTestRelay({ notifier: 'none' });
+    const off = await startTestRelay({ store: kind, notifier: 'none' });
     try {
       expect(off.core.notify).toBeNull();
       const { token } = await login(off.httpUrl, p, asDevice(generateIdentity(p)));
