@@ -578,7 +578,17 @@ export class GroupEngine implements GroupMessaging {
     await this.store.put(groupKey(s.hex, 'member'), encodeMemberRecord({ status: s.status, logLength: s.logLength, state: s.member }));
   }
 
+  /**
+   * Writes the receiver record (cursor and chains). Messages still waiting for the batch
+   * receiver are handed over first: the cursor never moves past a message the receiver
+   * has not resolved, whoever writes the record (a flush, or an entry's new epoch).
+   */
   private async persistReceiver(s: GroupSession): Promise<void> {
+    if (s.batch.length && this.batchReceiver) {
+      const batch = s.batch;
+      s.batch = [];
+      await this.batchReceiver(batch);
+    }
     await this.store.put(groupKey(s.hex, 'recv'), encodeReceiverRecord({ messageSeq: s.messageSeq, anchored: s.anchored, state: s.receiver }));
     s.dirty = false;
   }
@@ -592,13 +602,7 @@ export class GroupEngine implements GroupMessaging {
   private async flushReceiver(s: GroupSession, ack = true): Promise<void> {
     s.flushQueued = false;
     s.unflushed = 0;
-    if (s.batch.length && this.batchReceiver) {
-      // Delivered before the cursor moves: a crash before the receiver resolved redelivers them.
-      const batch = s.batch;
-      s.batch = [];
-      await this.batchReceiver(batch);
-    }
-    if (!s.dirty) return;
+    if (!s.dirty && !s.batch.length) return;
     await this.persistReceiver(s);
     if (ack && s.status === 'active' && s.messageSeq > 0) this.conn.ack(s.id, s.messageSeq);
   }
@@ -924,11 +928,12 @@ export class GroupEngine implements GroupMessaging {
       };
       if (this.batchReceiver) {
         s.batch.push(incoming);
-        if (s.batch.length >= MAX_BATCH) await this.flushReceiver(s);
       } else if (this.receiver) await this.receiver(incoming);
       else this.events.emit('plaintext', incoming);
     }
     this.advance(s, m.seq);
+    // The cursor and the chains are written together, after the message is counted in.
+    if (s.batch.length >= MAX_BATCH) await this.flushReceiver(s);
   }
 
   private advance(s: GroupSession, seq: number): void {
