@@ -209,5 +209,41 @@ describe('recovery', () => {
     await until('alice reads it', () => alice.texts(g).includes('from repaired bob'));
     expect([...(bob2.events.alarm ?? []), ...(alice.events.alarm ?? [])]).toEqual([]);
   });
+
+  it('a receiver that fails stops the group without moving the cursor; after a restart the messages come again', async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const g = await alice.client.createGroup({ name: 'stall' });
+    await alice.client.invite(g, bob.client.memberId);
+    await bob.client.waitForGroup(g);
+    const got: string[] = [];
+    bob.client.engine.setReceiver(async (m) => {
+      const t = new TextDecoder().decode(m.plaintext);
+      if (t === 'boom') throw new Error('disk full');
+      got.push(t);
+    });
+    await alice.client.sendPlaintext(g, 'a1');
+    await until('bob got a1', () => got.includes('a1'));
+    await bob.client.idle(g);
+    await alice.client.sendPlaintext(g, 'boom');
+    await alice.client.sendPlaintext(g, 'a3');
+    await until('bob reports the failure', () => (bob.events.error?.length ?? 0) > 0);
+    await bob.client.idle(g);
+    expect(got).not.toContain('a3');
+    let code = 'ok';
+    try {
+      await bob.client.sendPlaintext(g, 'x');
+    } catch (e) {
+      code = isE2eeError(e) ? e.code : 'other';
+    }
+    expect(code).toBe('E2E_ERR_SDK_NOT_ACTIVE');
+    const dir = bob.dir;
+    await world.stop(bob);
+    const bob2 = await world.add('bob', { dir });
+    await until('boom and a3 redelivered', () => bob2.texts(g).includes('boom') && bob2.texts(g).includes('a3'));
+    expect(bob2.texts(g)).not.toContain('a1');
+    expect(bob2.events.alarm).toEqual([]);
+  });
 });
 

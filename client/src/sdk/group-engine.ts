@@ -272,6 +272,15 @@ interface GroupSession {
   autoTimer: TimerHandle | null;
   /** The fold rejected an entry: nothing more is applied. */
   stuck: boolean;
+  /**
+   * The receiver (messaging) failed: in-memory progress is ahead of what was delivered, so
+   * nothing more is processed, written or sent in this group until the client is restarted;
+   * it then loads the persisted cursors and the relay redelivers from there.
+   */
+  stalled: boolean;
+  /** Cursors as last written (what a resume of a stalled group asks for). */
+  savedSeq: number;
+  savedLog: number;
   /** A leave request of this device was accepted. */
   leaving: boolean;
 }
@@ -383,6 +392,7 @@ export class GroupEngine implements GroupMessaging {
     const links = lb ? decodeLinks(lb) : [];
     const s = this.newSession(hexToBytes(hex), rec.status, rec.logLength, rec.state);
     s.messageSeq = recv.messageSeq;
+    s.savedSeq = recv.messageSeq;
     s.anchored = recv.anchored;
     s.receiver = recv.state;
     s.links = links;
@@ -433,6 +443,9 @@ export class GroupEngine implements GroupMessaging {
       waiters: new Set(),
       autoTimer: null,
       stuck: false,
+      stalled: false,
+      savedSeq: 0,
+      savedLog: logLength,
       leaving: false,
     };
     return s;
@@ -455,7 +468,8 @@ export class GroupEngine implements GroupMessaging {
   resumeCursors(): { groupId: Uint8Array; messageAfter: number; logFrom: number }[] {
     const out: { groupId: Uint8Array; messageAfter: number; logFrom: number }[] = [];
     for (const s of this.sessions.values()) {
-      if (s.status === 'active') out.push({ groupId: s.id.slice(), messageAfter: s.messageSeq, logFrom: s.logLength });
+      if (s.status !== 'active') continue;
+      out.push({ groupId: s.id.slice(), messageAfter: s.stalled ? s.savedSeq : s.messageSeq, logFrom: s.stalled ? s.savedLog : s.logLength });
     }
     return out;
   }
@@ -569,13 +583,16 @@ export class GroupEngine implements GroupMessaging {
   private active(groupId: Uint8Array | string, operation: string): GroupSession {
     const s = this.session(groupId, operation);
     if (s.status !== 'active') throw sdkError(SDK_NOT_ACTIVE, `the group is ${s.status} on this device`, operation);
+    if (s.stalled) throw sdkError(SDK_NOT_ACTIVE, 'the group stopped after a receiver failure: restart the client', operation);
     return s;
   }
 
   // --- persistence ------------------------------------------------------------------
 
   private async persistMember(s: GroupSession): Promise<void> {
+    if (s.stalled) return;
     await this.store.put(groupKey(s.hex, 'member'), encodeMemberRecord({ status: s.status, logLength: s.logLength, state: s.member }));
+    s.savedLog = s.logLength;
   }
 
   /**
@@ -584,23 +601,32 @@ export class GroupEngine implements GroupMessaging {
    * has not resolved, whoever writes the record (a flush, or an entry's new epoch).
    */
   private async persistReceiver(s: GroupSession): Promise<void> {
+    if (s.stalled) return;
     if (s.batch.length && this.batchReceiver) {
       const batch = s.batch;
       s.batch = [];
-      await this.batchReceiver(batch);
+      try {
+        await this.batchReceiver(batch);
+      } catch (e) {
+        s.stalled = true;
+        throw e;
+      }
     }
     await this.store.put(groupKey(s.hex, 'recv'), encodeReceiverRecord({ messageSeq: s.messageSeq, anchored: s.anchored, state: s.receiver }));
     s.dirty = false;
+    s.savedSeq = s.messageSeq;
   }
 
   /** Receiver record, then sender record (the member record is already written). */
   private async persistEpoch(s: GroupSession, sender: SenderState | null): Promise<void> {
     await this.persistReceiver(s);
+    if (s.stalled) return;
     await this.store.put(groupKey(s.hex, 'send'), encodeSenderRecord(sender));
   }
 
   private async flushReceiver(s: GroupSession, ack = true): Promise<void> {
     s.flushQueued = false;
+    if (s.stalled) return;
     s.unflushed = 0;
     if (!s.dirty && !s.batch.length) return;
     await this.persistReceiver(s);
@@ -626,7 +652,7 @@ export class GroupEngine implements GroupMessaging {
       if (envelope.length > 0) await this.tryJoin(groupId, index, entry, envelope);
       return;
     }
-    if (s.stuck) return;
+    if (s.stuck || s.stalled) return;
     if (index < s.logLength) {
       const known = s.recentHeads.get(index);
       if (known && known !== bytesToHex(headHashOfEntry(this.p, entry))) {
@@ -870,7 +896,7 @@ export class GroupEngine implements GroupMessaging {
 
   private async onMessage(m: { groupId: Uint8Array; seq: number; sender: Uint8Array; epoch: number; sentAt: number; ciphertext: Uint8Array }): Promise<void> {
     const s = this.sessions.get(bytesToHex(m.groupId));
-    if (!s || s.status !== 'active' || s.stuck) return;
+    if (!s || s.status !== 'active' || s.stuck || s.stalled) return;
     if (m.seq <= s.messageSeq) return;
     if (s.anchored && m.seq > s.messageSeq + 1) this.reportGap(s, s.messageSeq + 1, m.seq - 1);
     s.anchored = true;
@@ -928,7 +954,14 @@ export class GroupEngine implements GroupMessaging {
       };
       if (this.batchReceiver) {
         s.batch.push(incoming);
-      } else if (this.receiver) await this.receiver(incoming);
+      } else if (this.receiver) {
+        try {
+          await this.receiver(incoming);
+        } catch (e) {
+          s.stalled = true;
+          throw e;
+        }
+      }
       else this.events.emit('plaintext', incoming);
     }
     this.advance(s, m.seq);
@@ -1079,7 +1112,7 @@ export class GroupEngine implements GroupMessaging {
     const reqs = s.sendRequests.splice(0);
     try {
       if (this.closed) throw sdkError(SDK_CLOSED, 'the client was closed', op);
-      if (s.status !== 'active') throw sdkError(SDK_NOT_ACTIVE, `the group is ${s.status} on this device`, op);
+      if (s.status !== 'active' || s.stalled) throw sdkError(SDK_NOT_ACTIVE, `the group is not active on this device`, op);
       if (s.member.alarm || !s.sender) throw sdkError(SDK_ALARM, 'the group waits for a rotation after an unverifiable commit', op);
       if (!canSendInEpoch(s.member)) {
         if (hasPendingRemoval(s.member)) {
@@ -1127,7 +1160,7 @@ export class GroupEngine implements GroupMessaging {
   private async commitLocked(s: GroupSession, op: string, build: (state: GroupMemberState) => Promise<CommitResult | null>): Promise<boolean> {
     for (let attempt = 0; attempt < this.opts.maxCommitAttempts; attempt++) {
       if (this.closed) throw sdkError(SDK_CLOSED, 'the client was closed', op);
-      if (s.status !== 'active') throw sdkError(SDK_NOT_ACTIVE, `the group is ${s.status} on this device`, op);
+      if (s.status !== 'active' || s.stalled) throw sdkError(SDK_NOT_ACTIVE, `the group is not active on this device`, op);
       await this.applyDeferred(s, Infinity);
       const result = await build(s.member);
       if (!result) return false;
@@ -1233,7 +1266,7 @@ export class GroupEngine implements GroupMessaging {
    * first member whose client gets there; the others see the winner and drop theirs.
    */
   private scheduleAuto(s: GroupSession, now = false): void {
-    if (this.closed || s.status !== 'active' || s.stuck || s.syncing) return;
+    if (this.closed || s.status !== 'active' || s.stuck || s.stalled || s.syncing) return;
     const st = s.member;
     const me = memberOf(st.public, this.selfId);
     if (!me || me.leaveRequested) return;
