@@ -7,8 +7,17 @@ interface Codec {
   decode(bytes: Uint8Array): string | null;
 }
 
+type Globals = {
+  TextEncoder?: new () => { encode(s: string): Uint8Array };
+  TextDecoder?: new (label: string, o: { fatal: boolean }) => { decode(b: Uint8Array): string };
+  Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: 'utf8'): string } };
+};
+
+// WeChat's logic layer may have no `globalThis` at all: naming it there throws, so look first.
+const globals: Globals = typeof globalThis === 'object' && globalThis !== null ? (globalThis as Globals) : {};
+
 function platformCodec(): Codec | null {
-  const g = globalThis as { TextEncoder?: new () => { encode(s: string): Uint8Array }; TextDecoder?: new (label: string, o: { fatal: boolean }) => { decode(b: Uint8Array): string } };
+  const g = globals;
   if (typeof g.TextEncoder !== 'function' || typeof g.TextDecoder !== 'function') return null;
   const enc = new g.TextEncoder();
   const dec = new g.TextDecoder('utf-8', { fatal: true });
@@ -21,7 +30,7 @@ function platformCodec(): Codec | null {
   };
   // Node's Buffer decodes about 3x faster than a fatal TextDecoder; it substitutes U+FFFD
   // for bad input, so any U+FFFD sends the bytes through the strict decoder to decide.
-  const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(enc: 'utf8'): string } } }).Buffer;
+  const NodeBuffer = globals.Buffer;
   return {
     encode: (text) => enc.encode(text),
     decode: NodeBuffer
