@@ -248,6 +248,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     t.check(attempt.fetch.refused, `the relay refuses ${kicked.name}'s fetch`);
     t.check(leaked.length === 0 || (attempt.decrypt.length === leaked.length && attempt.decrypt.every((d) => !d.ok)), `${kicked.name} cannot decrypt the ciphertexts sent after the kick`);
     t.check(!kicked.messagesIn(groupId).some((m) => m.text === TEXTS.afterKick1 || m.text === TEXTS.afterKick2), `no post-kick text appears anywhere in ${kicked.name}'s process`);
+    // The kick must stick: nobody's client may admit the removed member again (e.g. from her old join request).
+    const removedAt = kicked.proc.events.findIndex((e) => e.event === 'removed');
+    const rejoined = kicked.proc.events.slice(removedAt + 1).some((e) => e.event === 'joined' && (e.data as { groupId: string }).groupId === groupId);
+    const rosters = await Promise.all([owner, b, c].map((m) => m.call('members', groupId)));
+    t.check(!rejoined && rosters.every((r) => !r.includes(kicked.id)), `${kicked.name} stays removed on every roster (${rosters.map((r) => r.length).join('/')} members)`);
 
     // --- what each member saw ------------------------------------------------------
     t.section('what each member has in its local history');
