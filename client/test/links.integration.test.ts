@@ -44,6 +44,36 @@ describe('invite links', () => {
     expect(hex(added!.actor)).toBe(bob.client.memberIdHex);
   });
 
+  it('open: a member kicked right after joining by link is not re-admitted by another member\'s delayed admit (exactly one add)', async () => {
+    world = await startWorld();
+    const alice = await world.add('alice');
+    const bob = await world.add('bob');
+    const carol = await world.add('carol');
+    const dave = await world.add('dave');
+    const g = await alice.client.createGroup({ name: 'open door', policy: { joinPolicy: 'open' } });
+    await alice.client.invite(g, bob.client.memberId);
+    await alice.client.invite(g, carol.client.memberId);
+    await bob.client.waitForGroup(g);
+    await carol.client.waitForGroup(g);
+    const link = await alice.client.createInviteLink(g, { expiresAt: inOneHour(), maxUses: 5 });
+    await until('bob and carol hold the link', async () => !!(await bob.store.get(`sdk/g/${hex(g)}/links`)) && !!(await carol.store.get(`sdk/g/${hex(g)}/links`)));
+    // Three clients may admit; each schedules its admit within the jitter window.
+    await dave.client.join(link, { name: 'Dave' });
+    await dave.client.waitForGroup(g, 10_000);
+    await until('alice sees dave', () => alice.client.group(g)!.members.some((m) => hex(m.memberId) === dave.client.memberIdHex));
+    await alice.client.kick(g, dave.client.memberId);
+    // Past every member's jitter window (1.5 s) and then some: nobody adds dave back.
+    await new Promise((r) => setTimeout(r, 2_500));
+    await carol.client.sendPlaintext(g, 'after the kick');
+    for (const m of [alice, bob]) await until(`${m.name} reads the post-kick message`, () => m.texts(g).includes('after the kick'));
+    for (const m of [alice, bob, carol]) {
+      expect(m.client.group(g)!.members.map((x) => hex(x.memberId))).not.toContain(dave.client.memberIdHex);
+      const adds = (m.events.membership ?? []).filter((e) => e.kind === 'added' && e.members.some((x) => hex(x) === dave.client.memberIdHex));
+      expect(adds).toHaveLength(1);
+    }
+    expect(dave.client.group(g)!.status).toBe('removed');
+  });
+
   it('approval: admins see the request and approve or deny it', async () => {
     world = await startWorld();
     const alice = await world.add('alice');

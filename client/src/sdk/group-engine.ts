@@ -268,6 +268,8 @@ interface GroupSession {
   recentHeads: Map<number, string>;
   links: StoredLink[];
   joinRequests: Map<number, PendingJoinRequest>;
+  /** Member IDs (hex) removed while this device watched: never auto-admitted again by an open link. */
+  removedSince: Set<string>;
   waiters: Set<() => void>;
   autoTimer: TimerHandle | null;
   /** The fold rejected an entry: nothing more is applied. */
@@ -440,6 +442,7 @@ export class GroupEngine implements GroupMessaging {
       recentHeads: new Map([[logLength - 1, bytesToHex(member.public.headHash)]]),
       links: [],
       joinRequests: new Map(),
+      removedSince: new Set(),
       waiters: new Set(),
       autoTimer: null,
       stuck: false,
@@ -772,6 +775,10 @@ export class GroupEngine implements GroupMessaging {
         this.events.emit('membership', { ...base, kind: 'added', members: next.public.members.filter((m) => !isMember(before, m.memberId)).map((m) => m.memberId.slice()) });
         break;
       case 'remove':
+        // A join request of a removed member that is still queued here (a delayed open-link
+        // admit) must not bring it back: forget it, and never auto-admit it again.
+        for (const id of b.memberIds) s.removedSince.add(bytesToHex(id));
+        for (const [rid, r] of s.joinRequests) if (s.removedSince.has(bytesToHex(r.memberId))) s.joinRequests.delete(rid);
         this.events.emit('membership', { ...base, kind: 'removed', members: b.memberIds.map((x) => x.slice()) });
         break;
       case 'leave-request':
@@ -1478,9 +1485,12 @@ export class GroupEngine implements GroupMessaging {
     const policy = s.member.public.policy.joinPolicy;
     if (policy === 'open') {
       if (!canInvite(s.member.public, this.selfId)) return;
+      // A replayed or stale request of a member who is in the group, or was removed while we
+      // watched, is not acted on automatically (an admin can still approve a new request).
+      if (isMember(s.member.public, memberId) || s.removedSince.has(bytesToHex(memberId))) return;
       s.joinRequests.set(req.requestId, req);
       const delay = Math.floor(this.jitter() * this.opts.autoCommitJitterMs);
-      this.deps.setTimer(() => this.enqueue(s.id, 'openJoin', () => this.admit(s, req)), delay);
+      this.deps.setTimer(() => this.enqueue(s.id, 'openJoin', async () => void (await this.admit(s, req))), delay);
     } else if (policy === 'approval') {
       s.joinRequests.set(req.requestId, req);
       this.events.emit('joinRequest', { groupId: s.id.slice(), requestId: req.requestId, memberId: memberId.slice(), name: req.name });
@@ -1492,19 +1502,30 @@ export class GroupEngine implements GroupMessaging {
   }
 
   /** Commits the add for a join request (runs in the group queue), then deletes the request. */
-  private async admit(s: GroupSession, req: PendingJoinRequest): Promise<void> {
-    if (s.status !== 'active') return;
+  /**
+   * Claims a join request at the relay (deletes it), then commits the add; answers false
+   * when the request is gone (another member handled it, or it was dropped here).
+   * Claim first: the relay's delete succeeds for exactly one member, so with several
+   * clients allowed to admit, exactly one commits, and a request someone already handled
+   * is never acted on later (a delayed open-link admit after a kick re-added the kicked
+   * member before this order was used). If the commit then fails, the joiner asks again.
+   */
+  private async admit(s: GroupSession, req: PendingJoinRequest): Promise<boolean> {
+    if (s.status !== 'active' || s.joinRequests.get(req.requestId) !== req) return false;
+    try {
+      await this.api.deleteJoinRequest(s.id, req.requestId);
+    } catch (e) {
+      if (relayErrorOf(e) !== 'NOT_FOUND') throw e;
+      s.joinRequests.delete(req.requestId);
+      return false;
+    }
+    s.joinRequests.delete(req.requestId);
     await this.account.observe(req.memberId, req.bundle.identityKey, this.now());
     await this.commitLocked(s, 'admit', async (state) => {
       if (isMember(state.public, req.memberId)) return null;
       return commitAdd(this.p, this.identity, state, [req.bundle]);
     });
-    s.joinRequests.delete(req.requestId);
-    try {
-      await this.api.deleteJoinRequest(s.id, req.requestId);
-    } catch (e) {
-      if (relayErrorOf(e) !== 'NOT_FOUND') throw e;
-    }
+    return true;
   }
 
   pendingJoinRequests(groupId: Uint8Array | string): JoinRequestEvent[] {
@@ -1517,7 +1538,7 @@ export class GroupEngine implements GroupMessaging {
     return this.queueOf(s.hex)(async () => {
       const req = s.joinRequests.get(requestId);
       if (!req) throw sdkError(SDK_UNKNOWN_REQUEST, 'no pending join request with this ID', 'approve');
-      await this.admit(s, req);
+      if (!(await this.admit(s, req))) throw sdkError(SDK_UNKNOWN_REQUEST, 'the join request was already handled', 'approve');
     });
   }
 
