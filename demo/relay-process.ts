@@ -1,4 +1,4 @@
-// Starts the relay as its own process (`relay/src/main.ts`, the same entry as `npm start`)
+// Starts the relay as its own process (`relay/src/main.ts`, the same entry as `npm run relay`)
 // on 127.0.0.1 and an ephemeral port, with its data directory and its log file where the
 // demo can scan them afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
