@@ -430,6 +430,8 @@ export class ChatClient {
   }
 
   private emitUnread(groupId: Uint8Array): void {
+    // Counting walks the unread messages of every chat: skipped when nobody listens.
+    if (!this.events.has('unread')) return;
     const c = this.chatList.get(bytesToHex(groupId));
     if (!c) return;
     this.events.emit('unread', { groupId: groupId.slice(), unread: c.unread, mentionUnread: c.mentionUnread, totalUnread: this.chatList.totalUnread() });

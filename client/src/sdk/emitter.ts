@@ -36,6 +36,11 @@ export class Emitter<Events extends { [K in keyof Events]: unknown }> {
     }
   }
 
+  /** Whether anyone listens to `event` (lets an emitter skip work nobody would see). */
+  has<K extends keyof Events>(event: K): boolean {
+    return (this.listeners.get(event)?.size ?? 0) > 0;
+  }
+
   clear(): void {
     this.listeners.clear();
   }
