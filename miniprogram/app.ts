@@ -1,4 +1,4 @@
-// App entry. At launch: the SDK bundle (lib/sdk.js, written by `npm run build:miniprogram`)
+// App entry. At launch: the SDK bundles (lib/bridge.js on lib/sdk.js, written by `npm run build:miniprogram`)
 // fills its entropy pool from wx.getRandomValues, opens the device store in user files,
 // connects to the relay and publishes view models into lib/store; page intents go back to
 // it. Pages only ever see plain view-model data.
@@ -19,7 +19,8 @@ App({
   onLaunch() {
     let sdk: SdkModule;
     try {
-      sdk = require('./lib/sdk.js') as SdkModule;
+      // lib/bridge.js (view models, wx files, startMiniProgram) requires lib/sdk.js (crypto + SDK).
+      sdk = require('./lib/bridge.js') as SdkModule;
     } catch {
       showProblem('加密组件缺失：请先运行 npm run build:miniprogram');
       return;

@@ -1,11 +1,13 @@
-// Entry of the mini program's SDK bundle (scripts/build-miniprogram.ts -> lib/sdk.js).
+// Entry of the mini program's crypto + SDK bundle (scripts/build-miniprogram.ts -> lib/sdk.js).
 //
-// For now: the crypto core with the noble backend (pure JS: the logic layer has no
+// The crypto core with the noble backend (pure JS: the logic layer has no
 // WebAssembly), our own UTF-8 codec (no TextEncoder/TextDecoder there), the client's
 // entropy pool fed by the asynchronous wx.getRandomValues, and the client's local store
 // on wx's file system manager, and the relay's auth bodies and socket frames (the wire
-// module). The rest of the client SDK joins this entry when it exists. Nothing here may import a Node built-in: the build
-// fails if anything does.
+// module), and the client SDK (chat client, messaging). The UI bridge (view-model mapping,
+// wx file helpers, startMiniProgram) is NOT in this bundle: it is lib/bridge.js, built from
+// bridge-entry.ts, and takes every SDK value it needs from the exports below. Nothing here
+// may import a Node built-in: the build fails if anything does.
 import { createEntropyPool, wxRandomFill, type EntropyPool, type WxRandomLike } from '../client/src/platform/entropy-pool';
 import { openFsmStore, type FileSystemManagerLike } from '../client/src/store/fsm-store';
 import type { LocalStore } from '../client/src/store/types';
@@ -22,20 +24,21 @@ import {
 } from '../crypto/src/wire/http-bodies';
 import { signRelayAuthChallenge } from '../crypto/src/wire/relay-auth';
 import { decodeRelayFrame, encodeClientFrame, FRAME } from '../crypto/src/wire/relay-frames';
+import { actionFor, decodePolicyBytes } from '../crypto/src/redact/policy';
+import { ENTITY_LABELS, ENTITY_TYPES } from '../crypto/src/redact/types';
+import { createChatClient } from '../client/src/sdk/chat-client';
+import { createMessaging } from '../client/src/sdk/messaging';
 import { MAX_WX_SOCKETS, wxPlatform, type WxNetLike, type WxPlatformOptions } from './lib/wx-platform';
-import { startAppRuntime, type AppRuntime, type AppRuntimeOptions } from './bridge/runtime';
-import { wxFiles, type WxFilesLike } from './bridge/wx-files';
-import { presentApp } from './bridge/present-sdk';
-import type { AppViewModel } from './lib/view-model';
 
 export { bytesToHex, equalBytes, hexToBytes, utf8DecodeStrict, utf8Encode };
-export { E2eeError, isE2eeError };
+export { E2eeError, isE2eeError, RANDOM_FAILED };
 export { createPrimitives, nobleBackend };
 export { createEntropyPool, wxRandomFill, openFsmStore };
 export { encodeAuthChallengeRequest, decodeAuthChallengeResponse, encodeAuthSessionRequest, decodeAuthSessionResponse, signRelayAuthChallenge };
 export { encodeClientFrame, decodeRelayFrame, FRAME };
-export { wxPlatform, MAX_WX_SOCKETS, startAppRuntime, wxFiles, presentApp };
-export type { AppRuntime, AppRuntimeOptions, WxFilesLike };
+export { wxPlatform, MAX_WX_SOCKETS };
+export { createChatClient, createMessaging };
+export { actionFor, decodePolicyBytes, ENTITY_LABELS, ENTITY_TYPES };
 export type { WxNetLike, WxPlatformOptions };
 export type { EntropyPool, FileSystemManagerLike, LocalStore, Primitives, WxRandomLike };
 
@@ -72,40 +75,4 @@ export async function startCrypto(options: StartCryptoOptions = {}): Promise<Cry
   const pool = createEntropyPool({ fill: wxRandomFill(api), capacity: options.poolCapacity ?? DEFAULT_POOL_BYTES });
   await pool.ready();
   return { primitives: createPrimitives(nobleBackend, pool.random), pool };
-}
-
-export interface StartMiniProgramOptions extends StartCryptoOptions {
-  /** The wx object (defaults to the logic layer's global `wx`). */
-  wx?: WxRandomLike & WxNetLike & { env: { USER_DATA_PATH: string }; getFileSystemManager(): FileSystemManagerLike };
-  relayUrl: string;
-  wsUrl?: string;
-  /** Receives every view model (lib/store's setViewModel). */
-  publish(vm: AppViewModel): void;
-  /** Directory of the device store under USER_DATA_PATH (default "e2ee"). */
-  storeDir?: string;
-  engine?: AppRuntimeOptions['engine'];
-  connection?: AppRuntimeOptions['connection'];
-}
-
-/**
- * The whole client at launch: entropy pool and noble primitives, the device store on the
- * file system manager, the SDK on wx sockets and requests, and the view-model runtime.
- */
-export async function startMiniProgram(options: StartMiniProgramOptions): Promise<AppRuntime & { pool: EntropyPool }> {
-  const api = options.wx ?? (typeof wx === 'object' && wx !== null ? (wx as unknown as NonNullable<StartMiniProgramOptions['wx']>) : undefined);
-  if (!api) throw new E2eeError(RANDOM_FAILED, 'wx is not available', 'startMiniProgram');
-  const { primitives, pool } = await startCrypto({ wx: api, ...(options.poolCapacity ? { poolCapacity: options.poolCapacity } : {}) });
-  const store = await openFsmStore(api.getFileSystemManager(), `${api.env.USER_DATA_PATH}/${options.storeDir ?? 'e2ee'}`);
-  const runtime = await startAppRuntime({
-    platform: wxPlatform(api),
-    primitives,
-    store,
-    relayUrl: options.relayUrl,
-    ...(options.wsUrl ? { wsUrl: options.wsUrl } : {}),
-    files: wxFiles(api),
-    publish: options.publish,
-    ...(options.engine ? { engine: options.engine } : {}),
-    ...(options.connection ? { connection: options.connection } : {}),
-  });
-  return Object.assign(runtime, { pool });
 }

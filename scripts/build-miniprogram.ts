@@ -1,4 +1,8 @@
-// npm run build:miniprogram: bundles miniprogram/sdk-entry.ts into miniprogram/lib/sdk.js.
+// npm run build:miniprogram: bundles miniprogram/sdk-entry.ts (crypto core + client SDK +
+// wx adapter) into miniprogram/lib/sdk.js, and miniprogram/bridge-entry.ts (the UI bridge:
+// view-model mapping, wx file helpers, startMiniProgram) into miniprogram/lib/bridge.js,
+// which takes every SDK value from lib/sdk.js through `require('./sdk.js')` and bundles
+// no crypto or client module of its own.
 //
 // CommonJS, ES2017 syntax (BigInt is used through BigInt() calls and needs iOS 14+),
 // minified, platform neutral. The WeChat logic layer has no Node built-ins, so the
@@ -14,6 +18,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MINIPROGRAM_DIR = join(ROOT, 'miniprogram');
 export const SDK_ENTRY = join(MINIPROGRAM_DIR, 'sdk-entry.ts');
 export const SDK_BUNDLE = join(MINIPROGRAM_DIR, 'lib', 'sdk.js');
+export const BRIDGE_ENTRY = join(MINIPROGRAM_DIR, 'bridge-entry.ts');
+export const BRIDGE_BUNDLE = join(MINIPROGRAM_DIR, 'lib', 'bridge.js');
+/** The one module lib/bridge.js requires: the SDK bundle beside it. */
+export const BRIDGE_REQUIRES_SDK = './sdk.js';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
@@ -61,8 +69,39 @@ export interface BuildOptions {
   outfile?: string;
 }
 
+/**
+ * In the bridge build, `sdk-entry` becomes the external `./sdk.js`; the bridge imports every
+ * SDK value through it. Any other module outside the mini program (crypto/, client/) would be
+ * a second copy of SDK code, so the build fails naming it.
+ */
+const sdkAsExternal: Plugin = {
+  name: 'sdk-as-external',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const importer = args.importer ? relative(ROOT, args.importer) : '(entry)';
+      if (!args.path.startsWith('.')) return { errors: [{ text: `${importer} imports package ${args.path}; the bridge bundles mini program code only` }] };
+      const target = resolve(args.resolveDir, args.path);
+      if (target === SDK_ENTRY.replace(/\.ts$/, '') || target === SDK_ENTRY) return { path: BRIDGE_REQUIRES_SDK, external: true };
+      if (relative(MINIPROGRAM_DIR, target).startsWith('..')) {
+        return { errors: [{ text: `${importer} imports ${args.path} directly; the bridge takes SDK values from sdk-entry (lib/sdk.js) only` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
 export async function buildMiniprogramBundle(options: BuildOptions = {}): Promise<BundleResult> {
-  const entry = options.entry ?? SDK_ENTRY;
+  return bundle(options.entry ?? SDK_ENTRY, options.outfile, [forbidNodeBuiltins], []);
+}
+
+/** lib/bridge.js: the UI bridge, requiring only `./sdk.js`. */
+export async function buildBridgeBundle(options: BuildOptions = {}): Promise<BundleResult> {
+  return bundle(options.entry ?? BRIDGE_ENTRY, options.outfile, [forbidNodeBuiltins, sdkAsExternal], [BRIDGE_REQUIRES_SDK]);
+}
+
+async function bundle(entry: string, outfile: string | undefined, plugins: Plugin[], allowedRequires: string[]): Promise<BundleResult> {
+  const options = { outfile };
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -80,13 +119,13 @@ export async function buildMiniprogramBundle(options: BuildOptions = {}): Promis
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [forbidNodeBuiltins],
+    plugins,
     ...(options.outfile ? { outfile: options.outfile } : { outdir: join(ROOT, '.bundle-tmp') }),
   });
   const out = result.outputFiles[0];
   if (!out) throw new Error('esbuild produced no output');
   const code = out.text;
-  const leftover = requiresIn(code);
+  const leftover = requiresIn(code).filter((spec) => !allowedRequires.includes(spec));
   if (leftover.length) throw new Error(`bundle still requires modules: ${leftover.join(', ')}`);
   if (options.outfile) {
     const { mkdirSync, writeFileSync } = await import('node:fs');
@@ -110,6 +149,9 @@ async function main(): Promise<void> {
     const written = statSync(SDK_BUNDLE).size;
     console.log(`wrote ${relative(ROOT, SDK_BUNDLE)}: ${written} bytes (${kib(written)}) minified`);
     for (const input of result.inputs.slice(0, 8)) console.log(`  ${kib(input.bytes).padStart(10)}  ${input.path}`);
+    await buildBridgeBundle({ outfile: BRIDGE_BUNDLE });
+    const bridge = statSync(BRIDGE_BUNDLE).size;
+    console.log(`wrote ${relative(ROOT, BRIDGE_BUNDLE)}: ${bridge} bytes (${kib(bridge)}) minified, requires ${BRIDGE_REQUIRES_SDK}`);
     console.log('size budgets: npx tsx scripts/bundle-size.ts');
   } catch (error) {
     console.error(`build:miniprogram failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,9 +5,8 @@
 // IDs become lower-case hex; keys, byte arrays and BigInt never leave this file (the store
 // checks that again before any setData). Text is shown as the history holds it: already
 // masked by the group's PII policy before it was encrypted.
-import { bytesToHex } from '../../crypto/src/bytes';
-import { decodePolicyBytes, actionFor } from '../../crypto/src/redact/policy';
-import { ENTITY_LABELS, ENTITY_TYPES } from '../../crypto/src/redact/types';
+// SDK values come through sdk-entry only: in lib/bridge.js that import is `require('./sdk.js')`.
+import { actionFor, bytesToHex, decodePolicyBytes, ENTITY_LABELS, ENTITY_TYPES } from '../sdk-entry';
 import type { GroupPolicy, Permission, Role as WireRole } from '../../crypto/src/wire/log-entry';
 import type { PublicGroupState } from '../../crypto/src/wire/public-state';
 import type { ChatEntry } from '../../client/src/history/chat-list';

@@ -9,18 +9,18 @@
 // plain data, and `publish` hands it to the store (which checks it is plain before any
 // setData). Pages never see a key, a byte array or a BigInt. Errors of user actions become
 // a short Chinese `problem`; their messages never carry content.
-import { bytesToHex } from '../../crypto/src/bytes';
-import { isE2eeError } from '../../crypto/src/errors';
 import type { Primitives } from '../../crypto/src/primitives/types';
 import type { PollState, PollTally } from '../../client/src/content/poll';
 import type { QuestionState } from '../../client/src/content/qa';
 import type { StoredMessage } from '../../client/src/history/types';
 import type { Platform } from '../../client/src/net/types';
-import { createChatClient, type ChatClient, type ChatClientOptions } from '../../client/src/sdk/chat-client';
-import { createMessaging, type Messaging } from '../../client/src/sdk/messaging';
+import type { ChatClient, ChatClientOptions } from '../../client/src/sdk/chat-client';
+import type { Messaging } from '../../client/src/sdk/messaging';
 import type { LocalStore } from '../../client/src/store/types';
 import type { Intent } from '../lib/intents';
 import type { AppViewModel, JoinPolicy, MessageKind } from '../lib/view-model';
+// SDK values come through sdk-entry only: in lib/bridge.js that import is `require('./sdk.js')`.
+import { bytesToHex, createChatClient, createMessaging, isE2eeError } from '../sdk-entry';
 import { CHAT_VIEW_MESSAGES, presentApp, type GroupSource, type PendingSend, type PresentInput } from './present-sdk';
 
 /** Invite links made from the group-info page: valid this long, for this many join requests. */

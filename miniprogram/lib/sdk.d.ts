@@ -1,2 +1,2 @@
-// Types of lib/sdk.js, the bundle `npm run build:miniprogram` writes from ../sdk-entry.ts.
+// Types of lib/sdk.js (crypto + SDK), the bundle `npm run build:miniprogram` writes from ../sdk-entry.ts.
 export * from '../sdk-entry';

@@ -84,10 +84,10 @@ describe('dependency direction (miniprogram -> client -> crypto)', () => {
   const importsOf = (file: string) => [...readFileSync(join(MINIPROGRAM_ROOT, file), 'utf8').matchAll(/from\s+'([^']+)'|require\('([^']+)'\)/g)].map((m) => (m[1] ?? m[2])!);
 
   const packaged = new Set(packageFiles());
-  /** Build inputs of lib/sdk.js: sdk-entry.ts and every other source packOptions.ignore leaves out (bridge/, lib/wx-platform.ts). */
-  const bundleInputs = () => ['sdk-entry.ts', ...sources('lib'), ...sources('bridge')].filter((f) => !packaged.has(f));
+  /** Build inputs of lib/sdk.js and lib/bridge.js: the two entries and every other source packOptions.ignore leaves out (bridge/, lib/wx-platform.ts). */
+  const bundleInputs = () => ['sdk-entry.ts', 'bridge-entry.ts', ...sources('lib'), ...sources('bridge')].filter((f) => !packaged.has(f));
 
-  it('packaged app, lib and page files import only the mini program itself (and lib/sdk.js at run time)', () => {
+  it('packaged app, lib and page files import only the mini program itself (and lib/bridge.js at run time)', () => {
     const files = ['app.ts', ...sources('lib'), ...sources('pages')].filter((f) => packaged.has(f));
     expect(files.length).toBeGreaterThan(10);
     const outside = (file: string, spec: string) => !spec.startsWith('.') || relative(MINIPROGRAM_ROOT, resolve(MINIPROGRAM_ROOT, dirname(file), spec)).startsWith('..');

@@ -14,11 +14,20 @@
 //                               stop             close the client and its sandbox -> {event:'stopped'}
 //                               backlog <g> <n>  relaunch; time to ready and until n messages of g are in the view model
 //                               kick <g> <id>    time one kick commit (perform 'kick') -> {event:'kicked', ms}
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { measureOpsPerSecond } from '../../bench/schema';
 import type { Primitives } from '../../crypto/src/primitives/types';
+import { buildBridgeBundle } from '../../scripts/build-miniprogram';
+import { loadSdkWithBridge } from './bundle';
 import { createLogicLayerSandbox } from './sandbox';
+
+/** lib/bridge.js beside the SDK bundle when it was written there, else built in memory. */
+async function bridgeCodeFor(bundlePath: string): Promise<string> {
+  const beside = join(dirname(bundlePath), 'bridge.js');
+  return existsSync(beside) ? readFileSync(beside, 'utf8') : (await buildBridgeBundle()).code;
+}
 
 interface SdkExports {
   startCrypto(options?: { poolCapacity?: number }): Promise<{ primitives: Primitives; pool: { available(): number } }>;
@@ -85,6 +94,7 @@ interface RuntimeLike {
 /** The line-driven client mode: one mini program client at a time, relaunched on the same user data. */
 async function clientMode(bundlePath: string, relayUrl: string, userDataDir: string): Promise<void> {
   const code = readFileSync(bundlePath, 'utf8');
+  const bridgeCode = await bridgeCodeFor(bundlePath);
   const jitless = process.execArgv.includes('--jitless');
   const say = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify({ ...o, jitless, wasm: typeof WebAssembly !== 'undefined' }) + '\n');
   let sandbox: ReturnType<typeof createLogicLayerSandbox> | null = null;
@@ -94,7 +104,7 @@ async function clientMode(bundlePath: string, relayUrl: string, userDataDir: str
   const launch = async () => {
     sandbox = createLogicLayerSandbox({ userDataDir });
     const t0 = performance.now();
-    const sdk = sandbox.loadModule<{ startMiniProgram(o: Record<string, unknown>): Promise<RuntimeLike> }>(code);
+    const sdk = loadSdkWithBridge<{ startMiniProgram(o: Record<string, unknown>): Promise<RuntimeLike> }>(sandbox, code, bridgeCode);
     rt = await sdk.startMiniProgram({
       relayUrl,
       publish: (vm: ViewModelLike) => {

@@ -57,8 +57,8 @@ export interface LogicLayerSandbox {
   readonly context: vm.Context;
   /** Runs script text in the sandbox and returns its completion value. */
   run<T = unknown>(code: string, filename?: string): T;
-  /** Evaluates a CommonJS bundle as WeChat evaluates a module file (module, exports; no require). */
-  loadModule<T = Record<string, unknown>>(code: string, filename?: string): T;
+  /** Evaluates a CommonJS bundle as WeChat evaluates a module file (module, exports; `require` only of `modules`). */
+  loadModule<T = Record<string, unknown>>(code: string, filename?: string, modules?: Record<string, unknown>): T;
   /** Host directory behind wx.env.USER_DATA_PATH. */
   readonly userDataDir: string;
   /** Counts of live wx resources. */
@@ -380,13 +380,25 @@ export function createLogicLayerSandbox(options: SandboxOptions = {}): LogicLaye
     run<T>(code: string, filename = 'sandbox-script.js'): T {
       return new vm.Script(code, { filename }).runInContext(context) as T;
     },
-    loadModule<T>(code: string, filename = 'lib/sdk.js'): T {
-      const wrapper = new vm.Script(`(function (module, exports) {${code}\n})`, { filename }).runInContext(context) as (
+    /**
+     * Runs `code` as a CommonJS module of the mini program. `modules` is what its module-local
+     * `require` can return (WeChat gives each module one for package files, e.g. lib/bridge.js
+     * requiring './sdk.js'); without it, the module sees no `require` at all.
+     */
+    loadModule<T>(code: string, filename = 'lib/sdk.js', modules?: Record<string, unknown>): T {
+      const wrapper = new vm.Script(`(function (module, exports, require) {${code}\n})`, { filename }).runInContext(context) as (
         m: { exports: unknown },
         e: unknown,
+        r: ((spec: string) => unknown) | undefined,
       ) => void;
       const module = vm.runInContext('({ exports: {} })', context) as { exports: T };
-      wrapper(module, module.exports);
+      const localRequire = modules
+        ? (spec: string) => {
+            if (!Object.prototype.hasOwnProperty.call(modules, spec)) throw new Error(`module "${spec}" is not defined`);
+            return modules[spec];
+          }
+        : undefined;
+      wrapper(module, module.exports, localRequire);
       return module.exports;
     },
     stats,

@@ -16,7 +16,7 @@ import { createNodeBackedFsm } from '../../client/test/fake-fsm';
 import type { Intent } from '../lib/intents';
 import type { AppViewModel } from '../lib/view-model';
 import { startTestRelay, type TestRelay } from '../../relay/test/helpers/relay';
-import { sdkBundle } from './bundle';
+import { bridgeBundle, loadSdkWithBridge, sdkBundle } from './bundle';
 import { createLogicLayerSandbox, type LogicLayerSandbox } from './sandbox';
 
 interface Runtime {
@@ -40,13 +40,14 @@ interface Sdk {
 
 let relay: TestRelay;
 let bundleCode = '';
+let bridgeCode = '';
 const sandboxes: LogicLayerSandbox[] = [];
 const runtimes: Runtime[] = [];
 
 async function member(name: string): Promise<{ rt: Runtime; sdk: Sdk; views: AppViewModel[]; sandbox: LogicLayerSandbox }> {
   const s = createLogicLayerSandbox();
   sandboxes.push(s);
-  const sdk = s.loadModule<Sdk>(bundleCode);
+  const sdk = loadSdkWithBridge<Sdk>(s, bundleCode, bridgeCode);
   const views: AppViewModel[] = [];
   const rt = await sdk.startMiniProgram({
     relayUrl: relay.httpUrl,
@@ -73,6 +74,7 @@ const texts = (vm: AppViewModel, chatId: string) => (vm.chatViews[chatId]?.messa
 
 beforeAll(async () => {
   bundleCode = (await sdkBundle()).code;
+  bridgeCode = (await bridgeBundle()).code;
   relay = await startTestRelay();
 });
 afterAll(async () => {
