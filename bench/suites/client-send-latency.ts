@@ -158,7 +158,9 @@ export async function run(args: string[]): Promise<void> {
 
     const per = Math.ceil(members / WORKERS);
     for (let w = 0; w < WORKERS && w * per < members; w++) {
-      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker there.
+      const prof = process.env.WXE2EE_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WXE2EE_BENCH_PROFILE_DIR}`] : [];
+      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx', ...prof], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const h = new WorkerHandle(child);
       h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(dir, `w${w}`), count: Math.min(per, members - w * per), fsync });
       workers.push(h);

@@ -137,7 +137,7 @@ export interface EngineOptions {
   /**
    * Live messages are handed to the receiver at once; the receiver record (cursor and
    * chains) is written and the ACK sent at most this long after the first unwritten one
-   * (ms, default 30): one write per burst, not one per message. A crash in between loses
+   * (ms, default 100): one write per burst, not one per message. A crash in between loses
    * nothing: the relay redelivers from the last ACK and history adds are idempotent.
    */
   persistDelayMs?: number;
@@ -149,7 +149,7 @@ export const ENGINE_DEFAULTS = {
   maxCommitAttempts: 8,
   epochGraceMs: DEFAULT_EPOCH_GRACE_MS,
   resumeProbeMs: 5000,
-  persistDelayMs: 30,
+  persistDelayMs: 100,
 } as const;
 
 /** Log page size for catch-up over HTTP. */

@@ -63,7 +63,7 @@ describe('live messages: shown before persisted, ACKed after', () => {
     // Shown and in the history, but bob's cursor (60 s delay) is not written yet.
     expect(bob.client.history.get(g, sent.messageId)).toBeDefined();
     expect(await savedSeq(bob, g)).toBeLessThan(sent.seq);
-    // carol (default delay, 30 ms) writes it soon without anyone asking.
+    // carol (default delay, 100 ms) writes it soon without anyone asking.
     await until('carol persisted the cursor', async () => (await savedSeq(carol, g)) >= sent.seq, 5_000);
     // idle() means persisted.
     await bob.client.idle(g);
