@@ -8,7 +8,7 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../crypto/src/bytes';
 import { nodeRandom } from '../../crypto/src/primitives/random';
 import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
@@ -19,6 +19,7 @@ import type { RelayConfig } from '../src/config';
 import { append, http, login, WsClient } from './helpers/client';
 import { buildAdd, buildCreate, fakeGroupMessage, makeDevice, senderIndexOf, type Device } from './helpers/log';
 import { startTestRelay, type TestRelay } from './helpers/relay';
+import { TEST_STORES, type StoreKind } from './helpers/stores';
 
 const ABUSER_ADDRESS = '127.0.0.2';
 
@@ -41,9 +42,12 @@ interface Group {
 }
 
 /** A relay and a group of three: a (the abuser), b (a reader), c (a well-behaved sender). */
+/** The store the current describe block runs on (the file runs once per store). */
+let storeKind: StoreKind = 'sqlite';
+
 async function group(overrides: Partial<RelayConfig>): Promise<Group> {
   const p = await loadDefaultPrimitives(nodeRandom);
-  relay = await startTestRelay(overrides);
+  relay = await startTestRelay({ store: storeKind, ...overrides });
   const r = relay;
   const [a, b, c] = [makeDevice(p), makeDevice(p), makeDevice(p)];
   const at = (await login(r.httpUrl, p, a)).token;
@@ -143,7 +147,10 @@ function abuserHttp(base: string, method: string, path: string, body: Uint8Array
 
 const IN_ORDER = (seqs: number[]) => seqs.length > 0 && seqs.every((s, i) => i === 0 || s > seqs[i - 1]!);
 
-describe('limits and floods, with a well-behaved member served throughout', () => {
+describe.each(TEST_STORES)('limits and floods, with a well-behaved member served throughout (%s store)', (kind) => {
+  beforeAll(() => {
+    storeKind = kind;
+  });
   it('oversize frames (1009), message bodies (TOO_LARGE), HTTP bodies with and without a length (413) and blobs (413)', async () => {
     const g = await group({ maxFrameBytes: 64 * 1024, maxMessageBytes: 32 * 1024, maxBodyBytes: 8 * 1024, maxBlobBytes: 64 * 1024 });
     const abuse = (async () => {
