@@ -23,14 +23,10 @@ import { Emitter } from './emitter';
 import { SDK_CLOSED, SDK_FORBIDDEN, SDK_UNKNOWN_GROUP, sdkError } from './errors';
 import {
   GroupEngine,
-  type AlarmEvent,
   type EngineEvents,
   type EngineOptions,
-  type GapEvent,
   type GroupSnapshot,
-  type GroupStatusEvent,
   type JoinRequestEvent,
-  type MembershipEvent,
 } from './group-engine';
 import type { GroupMessaging, IncomingPlaintext, SentPlaintext } from './messaging-seam';
 
@@ -64,26 +60,12 @@ export interface UnreadEvent {
   totalUnread: number;
 }
 
-export interface ChatEvents {
-  /** Membership changes from the log (created, joined, added, removed, leave-requested, role, owner, policy, dissolved). */
-  membership: MembershipEvent;
-  /** New group info (name, announcement, avatar) from a group-info entry or a welcome. */
-  groupInfo: { groupId: Uint8Array; info: GroupInfo };
-  /** This device's status in a group changed: active (created/joined), left, removed, dissolved. */
-  status: GroupStatusEvent;
-  alarm: AlarmEvent;
-  /** Messages this device will never get: the relay's retention deleted them while it was offline. */
-  gap: GapEvent;
-  /** A join request waits for approval (approval policy; owner and admins). */
-  joinRequest: JoinRequestEvent;
-  /** Decrypted application content when no receiver is registered (engine.setReceiver). */
-  plaintext: IncomingPlaintext;
-  connection: { state: ConnectionState };
+/** What a ChatClient raises: every engine event, plus unread counts and identity changes. */
+export interface ChatEvents extends EngineEvents {
   /** Unread counts of a group changed (from the chat list; after a received message or markRead). */
   unread: UnreadEvent;
   /** A key handed out for a member ID is not that member's (also raised as alarm kind identity-changed). */
   identityChanged: IdentityChange;
-  error: { groupId: Uint8Array | null; operation: string; error: unknown };
 }
 
 export interface CreateGroupOptions {

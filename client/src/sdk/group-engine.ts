@@ -224,11 +224,16 @@ export interface GroupStatusEvent {
 }
 
 export interface EngineEvents {
+  /** Membership changes from the log (created, joined, added, removed, leave-requested, role, owner, policy, dissolved). */
   membership: MembershipEvent;
+  /** New group info (name, announcement, avatar) from a group-info entry or a welcome. */
   groupInfo: { groupId: Uint8Array; info: GroupInfo };
+  /** This device's status in a group changed: active (created/joined), left, removed, dissolved. */
   status: GroupStatusEvent;
   alarm: AlarmEvent;
+  /** Messages this device will never get: the relay's retention deleted them while it was offline. */
   gap: GapEvent;
+  /** A join request waits for approval (approval policy; owner and admins). */
   joinRequest: JoinRequestEvent;
   /** Decrypted application content, when no receiver is registered (setReceiver). */
   plaintext: IncomingPlaintext;
