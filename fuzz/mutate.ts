@@ -1,5 +1,6 @@
 // Mutations of valid seeds: most fuzz inputs start from a well-formed structure, so they
 // get past the first length/version check and exercise the decoder's later stages.
+import { concatBytes } from '../crypto/src/bytes';
 import type { Prng } from './prng';
 
 /** Bytes worth trying at any position: boundaries of the integer widths the wire uses. */
@@ -9,18 +10,6 @@ const INTERESTING = [0x00, 0x01, 0x02, 0x7f, 0x80, 0xfe, 0xff];
 export const MAX_MUTATED_BYTES = 1 << 20;
 
 export type Mutation = (rng: Prng, input: Uint8Array, seeds: readonly Uint8Array[]) => Uint8Array;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 const flipBits: Mutation = (rng, input) => {
   if (input.length === 0) return rng.bytes(1);
@@ -40,14 +29,14 @@ const setInteresting: Mutation = (rng, input) => {
 const insertBytes: Mutation = (rng, input) => {
   const at = rng.int(input.length + 1);
   const n = 1 + rng.int(rng.chance(0.8) ? 4 : 64);
-  return concat(input.subarray(0, at), rng.bytes(n), input.subarray(at));
+  return concatBytes(input.subarray(0, at), rng.bytes(n), input.subarray(at));
 };
 
 const deleteBytes: Mutation = (rng, input) => {
   if (input.length === 0) return input;
   const at = rng.int(input.length);
   const n = 1 + rng.int(Math.min(input.length - at, rng.chance(0.8) ? 4 : 256));
-  return concat(input.subarray(0, at), input.subarray(at + n));
+  return concatBytes(input.subarray(0, at), input.subarray(at + n));
 };
 
 /** Reads a u8/u16/u32 big-endian at a random offset and nudges it or sets it to a boundary. */
@@ -75,21 +64,21 @@ const splice: Mutation = (rng, input, seeds) => {
   const piece = other.subarray(from, from + 1 + rng.int(Math.min(other.length - from, 512)));
   const at = rng.int(input.length + 1);
   const replace = rng.chance(0.5) ? rng.int(Math.min(input.length - at, piece.length) + 1) : 0;
-  return concat(input.subarray(0, at), piece, input.subarray(at + replace));
+  return concatBytes(input.subarray(0, at), piece, input.subarray(at + replace));
 };
 
 /** Joins the head of one structure to the tail of another at random cut points. */
 const crossover: Mutation = (rng, input, seeds) => {
   const other = seeds.length > 0 ? rng.pick(seeds) : input;
-  return concat(input.subarray(0, rng.int(input.length + 1)), other.subarray(rng.int(other.length + 1)));
+  return concatBytes(input.subarray(0, rng.int(input.length + 1)), other.subarray(rng.int(other.length + 1)));
 };
 
 const truncate: Mutation = (rng, input) => input.subarray(0, rng.int(input.length + 1)).slice();
 
 const extend: Mutation = (rng, input) => {
-  if (rng.chance(0.5) || input.length === 0) return concat(input, rng.bytes(1 + rng.int(rng.chance(0.8) ? 8 : 1024)));
+  if (rng.chance(0.5) || input.length === 0) return concatBytes(input, rng.bytes(1 + rng.int(rng.chance(0.8) ? 8 : 1024)));
   const from = rng.int(input.length);
-  return concat(input, input.subarray(from));
+  return concatBytes(input, input.subarray(from));
 };
 
 const duplicateRange: Mutation = (rng, input) => {
@@ -97,7 +86,7 @@ const duplicateRange: Mutation = (rng, input) => {
   const from = rng.int(input.length);
   const piece = input.subarray(from, from + 1 + rng.int(Math.min(input.length - from, 128)));
   const at = rng.int(input.length + 1);
-  return concat(input.subarray(0, at), piece, input.subarray(at));
+  return concatBytes(input.subarray(0, at), piece, input.subarray(at));
 };
 
 export const MUTATIONS: readonly { name: string; weight: number; apply: Mutation }[] = [

@@ -130,7 +130,8 @@ async function spreadGroups(p: Primitives, instances: Instance[], groups: number
   return out;
 }
 
-async function runLoadgen(spec: LoadSpec): Promise<Record<string, number>> {
+/** Runs bench/relay/loadgen.ts on `spec` in its own process and returns its one JSON result line. */
+export async function runLoadgen(spec: LoadSpec): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-load-'));
   const file = join(dir, 'spec.json');
   writeFileSync(file, JSON.stringify(spec));

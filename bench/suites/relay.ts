@@ -18,7 +18,7 @@ import { encodeLogAppendRequest } from '../../crypto/src/wire/http-bodies';
 import { append, login } from '../../relay/test/helpers/client';
 import { buildAdd, buildCreate, buildRemove, makeDevice, senderIndexOf, type Device } from '../../relay/test/helpers/log';
 import type { LoadGroup, LoadSpec } from '../relay/loadgen';
-import { parseInstances, runScaleout } from '../relay/scaleout';
+import { parseInstances, runLoadgen, runScaleout } from '../relay/scaleout';
 import { emitFigure, emitRatio, median } from '../schema';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -82,25 +82,6 @@ async function startBare(): Promise<Server> {
   const child = spawnTsx(['bench/relay/bare-ws-server.ts']);
   const m = await waitLine(child, /listening on (ws:\/\/\S+)/, 'bare-ws');
   return { child, pid: child.pid!, wsUrl: m[1]!, httpUrl: '', stop: stopper(child) };
-}
-
-async function runLoadgen(spec: LoadSpec): Promise<Record<string, number>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-load-'));
-  const file = join(dir, 'spec.json');
-  writeFileSync(file, JSON.stringify(spec));
-  try {
-    const child = spawnTsx(['bench/relay/loadgen.ts', file]);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((r) => child.once('exit', r));
-    const line = out.trim().split('\n').pop() ?? '';
-    if (code !== 0 || !line.startsWith('{')) throw new Error(`loadgen ${spec.mode} failed (${code}): ${err.slice(-2000)}`);
-    return JSON.parse(line) as Record<string, number>;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** Real groups on our relay: devices log in, the first creates the group and adds the rest. */
