@@ -19,7 +19,8 @@
 //   send-latency-sendok  ms  p50 and p99 of sendText() itself (encrypt, persist, relay ack)
 // Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,12 +42,13 @@ const log = (s: string) => process.stderr.write(`[client-send-latency] ${s}\n`);
 const wallNow = () => performance.timeOrigin + performance.now();
 const MARK = /\[n=(\d+)\]/;
 
-type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean } | { op: 'report' } | { op: 'close' };
+type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean } | { op: 'settle'; groupId: string; logLength: number } | { op: 'mark' } | { op: 'report' } | { op: 'close' };
 type FromWorker =
   | { op: 'opened'; memberIds: string[] }
   | { op: 'joined'; groupId: string }
   | { op: 'progress'; received: number }
-  | { op: 'report'; deliveries: [number, number][]; wire: [number, number][] }
+  | { op: 'settled' }
+  | { op: 'report'; deliveries: [number, number][]; wire: [number, number][]; cpuMicros: number }
   | { op: 'error'; message: string };
 
 // --- worker: hosts some receiving members -------------------------------------------------
@@ -56,6 +58,8 @@ async function worker(): Promise<void> {
   const deliveries: [number, number][] = [];
   /** [relay seq, arrival] of every MESSAGE frame. */
   const wire: [number, number][] = [];
+  /** CPU time (user + system) of this process since the parent's 'mark' (the first send). */
+  let cpuAtMark = process.cpuUsage();
   const send = (m: FromWorker) => process.send!(m);
   process.on('message', (raw) => {
     const m = raw as ToWorker;
@@ -79,8 +83,24 @@ async function worker(): Promise<void> {
           });
         }
         send({ op: 'opened', memberIds: devices.map((d) => d.client.memberIdHex) });
+      } else if (m.op === 'settle') {
+        // Every member has applied the whole log (the later joins' entries too) and persisted it.
+        const deadline = Date.now() + 300_000;
+        for (const d of devices) {
+          while ((d.client.group(m.groupId)?.logLength ?? 0) < m.logLength) {
+            if (Date.now() > deadline) throw new Error(`a member did not reach log length ${m.logLength}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          await d.client.idle(m.groupId);
+        }
+        send({ op: 'settled' });
+      } else if (m.op === 'mark') {
+        cpuAtMark = process.cpuUsage();
+        if (process.env.WXE2EE_BENCH_PROFILE_DIR) await profiler.start();
       } else if (m.op === 'report') {
-        send({ op: 'report', deliveries, wire });
+        const cpu = process.cpuUsage(cpuAtMark);
+        if (process.env.WXE2EE_BENCH_PROFILE_DIR) await profiler.stopInto(process.env.WXE2EE_BENCH_PROFILE_DIR);
+        send({ op: 'report', deliveries, wire, cpuMicros: cpu.user + cpu.system });
       } else if (m.op === 'close') {
         for (const d of devices) await d.close().catch(() => undefined);
         process.exit(0);
@@ -89,6 +109,24 @@ async function worker(): Promise<void> {
   });
   process.on('disconnect', () => process.exit(0));
 }
+
+/** Diagnostic: a CPU profile of the message phase only (mark -> report), not of the joins. */
+const profiler = {
+  session: null as Session | null,
+  async start(): Promise<void> {
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.start');
+  },
+  async stopInto(dir: string): Promise<void> {
+    if (!this.session) return;
+    const { profile } = await this.session.post('Profiler.stop');
+    writeFileSync(join(dir, `receivers-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    this.session.disconnect();
+    this.session = null;
+  },
+};
 
 class WorkerHandle {
   private readonly inbox: FromWorker[] = [];
@@ -158,9 +196,8 @@ export async function run(args: string[]): Promise<void> {
 
     const per = Math.ceil(members / WORKERS);
     for (let w = 0; w < WORKERS && w * per < members; w++) {
-      // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker there.
-      const prof = process.env.WXE2EE_BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WXE2EE_BENCH_PROFILE_DIR}`] : [];
-      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx', ...prof], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker's message phase there.
+      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const h = new WorkerHandle(child);
       h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(dir, `w${w}`), count: Math.min(per, members - w * per), fsync });
       workers.push(h);
@@ -175,7 +212,10 @@ export async function run(args: string[]): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     await sender.client.idle(groupId);
-    log(`all joined in ${(performance.now() - i0).toFixed(0)} ms; sending ${messages} messages at ${RATE_PER_S}/s`);
+    const logLength = sender.client.group(groupId)?.logLength ?? 0;
+    workers.forEach((h) => h.send({ op: 'settle', groupId, logLength }));
+    await Promise.all(workers.map((h) => h.next('settled', 300_000)));
+    log(`all joined and settled at log length ${logLength} in ${(performance.now() - i0).toFixed(0)} ms; sending ${messages} messages at ${RATE_PER_S}/s`);
 
     // Steady rate: message i is sent at t0 + i * 20 ms (late sends go at once, never in bursts to catch up more than the schedule).
     const sentAt: number[] = [];
@@ -183,6 +223,7 @@ export async function run(args: string[]): Promise<void> {
     /** Relay sequence number -> message index (from SEND_OK). */
     const indexOfSeq = new Map<number, number>();
     const inflight: Promise<void>[] = [];
+    workers.forEach((h) => h.send({ op: 'mark' }));
     const t0 = performance.now();
     for (let i = 0; i < messages; i++) {
       const due = t0 + (i * 1000) / RATE_PER_S;
@@ -227,6 +268,9 @@ export async function run(args: string[]): Promise<void> {
           emitFigure({ name: 'send-latency-wire', impl: 'ours-node', unit: 'ms', value: percentile(wireLatencies, 0.5), params: { ...params, percentile: 'p50' } });
           emitFigure({ name: 'send-latency-wire', impl: 'ours-node', unit: 'ms', value: percentile(wireLatencies, 0.99), params: { ...params, percentile: 'p99' } });
         }
+        // Diagnostic: receivers' CPU per delivery (all workers' CPU since the first send / deliveries).
+        const cpuMicros = reports.reduce((n, r) => n + r.cpuMicros, 0);
+        emitFigure({ name: 'send-latency-receiver-cpu', impl: 'ours-node', unit: 'us', value: Math.round(cpuMicros / Math.max(1, got)), params: { ...params, per: 'delivery' } });
         const counted = sendMs.slice(WARMUP);
         emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.5), params: { ...params, percentile: 'p50' } });
         emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.99), params: { ...params, percentile: 'p99' } });
