@@ -8,11 +8,18 @@
 // minified, platform neutral. The WeChat logic layer has no Node built-ins, so the
 // build FAILS if any `node:` module or Node built-in would be bundled, and the output
 // is checked afterwards for any `require(` that survived.
-import { statSync } from 'node:fs';
+//
+// Size (lib/sdk.js has a 250 KB budget, scripts/bundle-size.ts): esbuild bundles, lowers to
+// ES2017 and minifies; terser then compresses and mangles the result once more (safe options
+// only, ES2017 output), which esbuild's single-pass minifier leaves on the table. noble's hash
+// classes (see NOBLE_ASSIGNED_FIELDS) have their class fields emitted as constructor
+// assignments instead of ES2017 `defineProperty` helper calls.
+import { readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { minify } from 'terser';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MINIPROGRAM_DIR = join(ROOT, 'miniprogram');
@@ -56,6 +63,44 @@ export function requiresIn(code: string): string[] {
  */
 export const GLOBAL_THIS_BINDING = 'var globalThis=(new Function("return this"))();';
 
+/**
+ * noble modules whose class fields are emitted as assignments in the constructor
+ * (TypeScript's useDefineForClassFields: false) rather than as one `__publicField(this, ...)`
+ * call per field, which is how esbuild lowers a field to ES2017. For these classes the two
+ * are the same: plain hash state (SHA-2, HMAC, Poly1305, the Merkle-Damgard base) with no
+ * accessor, no static field, no freeze and no subclass that redeclares a field its base
+ * sets. Files with static fields (edwards, ed25519) or frozen instances (modular) keep the
+ * define semantics: there a static assignment would also stop tree shaking.
+ */
+export const NOBLE_ASSIGNED_FIELDS = /[\\/]node_modules[\\/]@noble[\\/](hashes[\\/](_md|sha2|hmac)|ciphers[\\/]_poly1305)\.js$/;
+
+const nobleFieldsAsAssignments: Plugin = {
+  name: 'noble-fields-as-assignments',
+  setup(b) {
+    // Loaded as TypeScript so that the tsconfigRaw below (useDefineForClassFields: false)
+    // applies; the files are plain ES modules, which parse the same as TypeScript.
+    b.onLoad({ filter: NOBLE_ASSIGNED_FIELDS }, (args) => ({ contents: readFileSync(args.path, 'utf8'), loader: 'ts' }));
+  },
+};
+
+/**
+ * The terser pass over esbuild's minified output: ES2017 in and out, no `unsafe*`
+ * transform, top-level names mangled (the file is a CommonJS module: its top level is
+ * function-local in WeChat's module wrapper), no comments.
+ */
+export async function terserPass(code: string): Promise<string> {
+  const out = await minify(code, {
+    ecma: 2017,
+    module: false,
+    toplevel: true,
+    compress: { passes: 2 },
+    mangle: { toplevel: true },
+    format: { comments: false },
+  });
+  if (out.code === undefined) throw new Error('terser produced no output');
+  return out.code;
+}
+
 export interface BundleResult {
   code: string;
   bytes: number;
@@ -92,7 +137,7 @@ const sdkAsExternal: Plugin = {
 };
 
 export async function buildMiniprogramBundle(options: BuildOptions = {}): Promise<BundleResult> {
-  return bundle(options.entry ?? SDK_ENTRY, options.outfile, [forbidNodeBuiltins], []);
+  return bundle(options.entry ?? SDK_ENTRY, options.outfile, [forbidNodeBuiltins, nobleFieldsAsAssignments], []);
 }
 
 /** lib/bridge.js: the UI bridge, requiring only `./sdk.js`. */
@@ -113,8 +158,11 @@ async function bundle(entry: string, outfile: string | undefined, plugins: Plugi
     conditions: ['import', 'default'],
     minify: true,
     legalComments: 'none',
-    banner: { js: GLOBAL_THIS_BINDING },
     charset: 'utf8',
+    // Replaces tsconfig.json for the build: our TypeScript and the noble files loaded as
+    // TypeScript (NOBLE_ASSIGNED_FIELDS) emit class fields as assignments; alwaysStrict is
+    // what tsconfig.json's strict gave (esbuild writes "use strict" for it).
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, alwaysStrict: true } },
     sourcemap: false,
     metafile: true,
     write: false,
@@ -124,7 +172,9 @@ async function bundle(entry: string, outfile: string | undefined, plugins: Plugi
   });
   const out = result.outputFiles[0];
   if (!out) throw new Error('esbuild produced no output');
-  const code = out.text;
+  // The banner goes on after terser, so that terser neither renames its `globalThis` nor
+  // takes the `"use strict"` after it for anything but what esbuild wrote.
+  const code = `${GLOBAL_THIS_BINDING}\n${await terserPass(out.text)}`;
   const leftover = requiresIn(code).filter((spec) => !allowedRequires.includes(spec));
   if (leftover.length) throw new Error(`bundle still requires modules: ${leftover.join(', ')}`);
   if (options.outfile) {
@@ -136,7 +186,7 @@ async function bundle(entry: string, outfile: string | undefined, plugins: Plugi
   const inputs = Object.entries(output?.inputs ?? {})
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes);
-  return { code, bytes: out.contents.length, inputs };
+  return { code, bytes: Buffer.byteLength(code), inputs };
 }
 
 function kib(bytes: number): string {
