@@ -13,13 +13,16 @@
 // ES2017 and minifies; terser then compresses and mangles the result once more (safe options
 // only, ES2017 output), which esbuild's single-pass minifier leaves on the table. noble's hash
 // classes (see NOBLE_ASSIGNED_FIELDS) have their class fields emitted as constructor
-// assignments instead of ES2017 `defineProperty` helper calls.
+// assignments instead of ES2017 `defineProperty` helper calls. And E2eeError messages lose
+// their free-text detail (code and operation stay): scripts/terse-errors.ts, off with
+// `--verbose-errors` (npm run build:miniprogram -- --verbose-errors).
 import { readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { minify } from 'terser';
+import { planTerseErrors, type TerseErrorsPlan } from './terse-errors';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MINIPROGRAM_DIR = join(ROOT, 'miniprogram');
@@ -112,6 +115,21 @@ export interface BuildOptions {
   entry?: string;
   /** Write to this file; omit to build in memory only. */
   outfile?: string;
+  /** Keep the free-text detail of E2eeError messages (the SDK bundle drops it by default). */
+  verboseErrors?: boolean;
+}
+
+/** Serves the rewritten source of every file the terse-errors plan changed. */
+function terseErrors(plan: TerseErrorsPlan): Plugin {
+  return {
+    name: 'terse-errors',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const contents = plan.files.get(resolve(args.path));
+        return contents === undefined ? undefined : { contents, loader: 'ts' };
+      });
+    },
+  };
 }
 
 /**
@@ -137,7 +155,10 @@ const sdkAsExternal: Plugin = {
 };
 
 export async function buildMiniprogramBundle(options: BuildOptions = {}): Promise<BundleResult> {
-  return bundle(options.entry ?? SDK_ENTRY, options.outfile, [forbidNodeBuiltins, nobleFieldsAsAssignments], []);
+  const entry = options.entry ?? SDK_ENTRY;
+  const plugins = [forbidNodeBuiltins, nobleFieldsAsAssignments];
+  if (!options.verboseErrors) plugins.push(terseErrors(planTerseErrors(entry)));
+  return bundle(entry, options.outfile, plugins, []);
 }
 
 /** lib/bridge.js: the UI bridge, requiring only `./sdk.js`. */
@@ -193,11 +214,12 @@ function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-async function main(): Promise<void> {
+async function main(args: string[]): Promise<void> {
   try {
-    const result = await buildMiniprogramBundle({ outfile: SDK_BUNDLE });
+    const verboseErrors = args.includes('--verbose-errors');
+    const result = await buildMiniprogramBundle({ outfile: SDK_BUNDLE, verboseErrors });
     const written = statSync(SDK_BUNDLE).size;
-    console.log(`wrote ${relative(ROOT, SDK_BUNDLE)}: ${written} bytes (${kib(written)}) minified`);
+    console.log(`wrote ${relative(ROOT, SDK_BUNDLE)}: ${written} bytes (${kib(written)}) minified, ${verboseErrors ? 'verbose' : 'terse'} error messages`);
     for (const input of result.inputs.slice(0, 8)) console.log(`  ${kib(input.bytes).padStart(10)}  ${input.path}`);
     await buildBridgeBundle({ outfile: BRIDGE_BUNDLE });
     const bridge = statSync(BRIDGE_BUNDLE).size;
@@ -209,4 +231,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main(process.argv.slice(2));
