@@ -33,6 +33,7 @@ import { assertBytes, assertInteger, isBytes } from '../../../crypto/src/bytes';
 import { E2eeError, MALFORMED } from '../../../crypto/src/errors';
 import { ATTACHMENT_KIND, decodeAttachmentPointer, encodeAttachmentPointer } from '../../../crypto/src/wire/attachment';
 import { WireReader, WireWriter } from '../../../crypto/src/wire/codec';
+import { compareIds } from '../../../crypto/src/wire/log-entry';
 import { CONTENT_MALFORMED, CONTENT_TOO_LARGE, CONTENT_UNSUPPORTED, contentError } from './errors';
 import {
   MAX_CAPTION_BYTES,
@@ -100,11 +101,8 @@ function sortedUnique(ids: readonly Uint8Array[], name: string): Uint8Array[] {
   return sorted.filter((id, i) => i === 0 || compareBytes(sorted[i - 1]!, id) !== 0);
 }
 
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
+/** Bytewise order of IDs (the membership log's `compareIds`: one implementation in the bundle). */
+export const compareBytes = compareIds;
 
 /** Encodes content; throws E2E_ERR_CONTENT_TOO_LARGE over a cap, TypeError/RangeError on caller bugs. */
 export function encodeContent(c: MessageContent): Uint8Array {

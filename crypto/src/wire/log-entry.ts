@@ -46,28 +46,26 @@ export const ENTRY_KIND = {
   dissolve: 10,
 } as const;
 export type EntryKind = keyof typeof ENTRY_KIND;
-const KIND_BY_VALUE = new Map<number, EntryKind>(
-  (Object.keys(ENTRY_KIND) as EntryKind[]).map((k) => [ENTRY_KIND[k], k]),
-);
+/** The name of each wire value of a name -> value table. */
+function byValue<K extends string>(table: Record<K, number>): Map<number, K> {
+  return new Map((Object.keys(table) as K[]).map((k) => [table[k], k]));
+}
+const KIND_BY_VALUE = byValue(ENTRY_KIND);
 
 /** Member roles. Exactly one owner per live group. */
 export const ROLE = { owner: 1, admin: 2, member: 3 } as const;
 export type Role = keyof typeof ROLE;
-const ROLE_BY_VALUE = new Map<number, Role>((Object.keys(ROLE) as Role[]).map((k) => [ROLE[k], k]));
+const ROLE_BY_VALUE = byValue(ROLE);
 
 /** Who may join: by an open link (any member's client commits), with admin approval, or by invitation only. */
 export const JOIN_POLICY = { open: 1, approval: 2, 'invite-only': 3 } as const;
 export type JoinPolicy = keyof typeof JOIN_POLICY;
-const JOIN_BY_VALUE = new Map<number, JoinPolicy>(
-  (Object.keys(JOIN_POLICY) as JoinPolicy[]).map((k) => [JOIN_POLICY[k], k]),
-);
+const JOIN_BY_VALUE = byValue(JOIN_POLICY);
 
 /** The lowest role a permission admits: only the owner, owner and admins, or every member. */
 export const PERMISSION = { owner: 1, admins: 2, members: 3 } as const;
 export type Permission = keyof typeof PERMISSION;
-const PERMISSION_BY_VALUE = new Map<number, Permission>(
-  (Object.keys(PERMISSION) as Permission[]).map((k) => [PERMISSION[k], k]),
-);
+const PERMISSION_BY_VALUE = byValue(PERMISSION);
 
 export interface GroupPolicy {
   readonly joinPolicy: JoinPolicy;
