@@ -17,6 +17,7 @@ import {
   decodeInviteCreateRequest,
   decodeJoinRequestBody,
   decodeLogAppendRequest,
+  decodePrekeyBundlesRequest,
   decodePrekeyUpload,
   encodeAuthChallengeResponse,
   encodeAuthSessionResponse,
@@ -24,9 +25,11 @@ import {
   encodeLogAppendResponse,
   encodeLogPage,
   encodeMessagePage,
+  encodePrekeyBundlesResponse,
   encodeU64Body,
   INVITE_ID_BYTES,
   MAX_PAGE_ITEMS,
+  MAX_PREKEY_BUNDLES_PER_REQUEST,
 } from '../../crypto/src/wire/http-bodies';
 import { decodePrekeyBundle, encodePrekeyBundle, prekeySignedData, verifyPrekeyBundle } from '../../crypto/src/wire/identity';
 import { encodeRelayAuthChallenge, verifyRelayAuthAnswer } from '../../crypto/src/wire/relay-auth';
@@ -232,6 +235,28 @@ export function createApp(core: RelayCore, p: Primitives): Hono<Env> {
     const stored = decodePrekeyBundle(r.signedPrekey);
     const oneTimePrekey = r.oneTime ? { id: r.oneTime.id, publicKey: r.oneTime.key.subarray(0, 32), signature: r.oneTime.key.subarray(32) } : null;
     return binary(c, encodePrekeyBundle({ ...stored, oneTimePrekey }));
+  });
+
+  // The signed prekey bundles of up to MAX_PREKEY_BUNDLES_PER_REQUEST members of one group,
+  // for a member of that group to box an epoch secret to them (a kick or a rotation). Only
+  // signed prekeys: no one-time prekey is handed out, so a commit drains nobody.
+  app.post('/v1/groups/:groupId/prekey-bundles', auth, async (c) => {
+    const s = c.get('session');
+    if (!core.bundleLimiter.take(s.memberHex, core.now())) throw new RelayError('RATE_LIMITED', 429, 'too many prekey-bundle requests');
+    const groupId = hexParam(c, 'groupId', 1, MAX_GROUP_ID_BYTES);
+    const req = decodePrekeyBundlesRequest(await readBody(c, 2 + 32 * MAX_PREKEY_BUNDLES_PER_REQUEST));
+    const g = await core.servedGroup(s, groupId);
+    for (const id of req.memberIds) {
+      if (g.view.memberIndex(bytesToHex(id)) < 0) throw new RelayError('FORBIDDEN', 403, 'a requested member is not in this group');
+    }
+    const found = await core.store.signedPrekeys(req.memberIds);
+    const byHex = new Map(found.map((f) => [bytesToHex(f.memberId), f.signedPrekey]));
+    const items = [];
+    for (const id of req.memberIds) {
+      const bundle = byHex.get(bytesToHex(id));
+      if (bundle) items.push({ memberId: id, bundle });
+    }
+    return binary(c, encodePrekeyBundlesResponse(items));
   });
 
   // --- groups and the log ------------------------------------------------------------

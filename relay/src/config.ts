@@ -32,6 +32,8 @@ export interface RelayConfig {
   rateLimitPerIp: number;
   /** One-time prekey claims per identity per minute. */
   claimRatePerMinute: number;
+  /** Signed prekey-bundle requests (up to 100 members each) per identity per minute. */
+  bundleRatePerMinute: number;
   /** Age after which messages and blobs are deleted even if unacknowledged, seconds. */
   retentionSeconds: number;
   /** Session token lifetime, seconds. */
@@ -118,6 +120,7 @@ export const SETTINGS = [
   { key: 'sendRatePerIdentity', flag: '--send-rate', env: 'RELAY_SEND_RATE', default: 200, meaning: 'message sends per identity per second (burst 2x)', parse: int(1, 1_000_000) },
   { key: 'rateLimitPerIp', flag: '--ip-rate', env: 'RELAY_IP_RATE', default: 2000, meaning: 'HTTP requests and frames per IP per second (burst 2x)', parse: int(1, 10_000_000) },
   { key: 'claimRatePerMinute', flag: '--claim-rate', env: 'RELAY_CLAIM_RATE', default: 120, meaning: 'one-time prekey claims per identity per minute', parse: int(1, 1_000_000) },
+  { key: 'bundleRatePerMinute', flag: '--bundle-rate', env: 'RELAY_BUNDLE_RATE', default: 60, meaning: 'signed prekey-bundle requests (up to 100 members each, nothing consumed) per identity per minute', parse: int(1, 1_000_000) },
   { key: 'retentionSeconds', flag: '--retention-seconds', env: 'RELAY_RETENTION_SECONDS', default: 30 * 86400, meaning: 'delete messages and blobs older than this even if unacknowledged', parse: int(60, 10 * 365 * 86400) },
   { key: 'tokenTtlSeconds', flag: '--token-ttl-seconds', env: 'RELAY_TOKEN_TTL_SECONDS', default: 3600, meaning: 'session token lifetime', parse: int(10, 7 * 86400) },
   { key: 'challengeTtlSeconds', flag: '--challenge-ttl-seconds', env: 'RELAY_CHALLENGE_TTL_SECONDS', default: 60, meaning: 'auth challenge lifetime (single use)', parse: int(1, 600) },

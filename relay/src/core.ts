@@ -128,6 +128,7 @@ export class RelayCore {
   readonly sendLimiter: RateLimiter;
   readonly ipLimiter: RateLimiter;
   readonly claimLimiter: RateLimiter;
+  readonly bundleLimiter: RateLimiter;
   readonly now: () => number;
   readonly blobDir: string;
   readonly fanout: Fanout;
@@ -155,6 +156,7 @@ export class RelayCore {
     this.sendLimiter = new RateLimiter(this.config.sendRatePerIdentity);
     this.ipLimiter = new RateLimiter(this.config.rateLimitPerIp);
     this.claimLimiter = new RateLimiter(this.config.claimRatePerMinute / 60, this.config.claimRatePerMinute);
+    this.bundleLimiter = new RateLimiter(this.config.bundleRatePerMinute / 60, this.config.bundleRatePerMinute);
     this.blobDir = join(this.config.dataDir, 'blobs');
     this.maxCachedGroups = deps.maxCachedGroups ?? MAX_CACHED_GROUPS;
     this.fanout = deps.fanout ?? NO_FANOUT;
@@ -189,6 +191,7 @@ export class RelayCore {
       this.sendLimiter.sweep(now);
       this.ipLimiter.sweep(now);
       this.claimLimiter.sweep(now);
+      this.bundleLimiter.sweep(now);
     });
     every(10_000, () => void this.store.sizeBytes().then((n) => (this.metrics.dbSizeBytes = n)));
     every(60_000, () => this.evictIdleGroups());

@@ -5,7 +5,7 @@ import { bytesToHex } from '../../crypto/src/bytes';
 import { nodeRandom } from '../../crypto/src/primitives/random';
 import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
 import type { Primitives } from '../../crypto/src/primitives/types';
-import { encodeAuthSessionRequest, encodeInviteCreateRequest, encodeLogAppendRequest, encodePrekeyUpload } from '../../crypto/src/wire/http-bodies';
+import { encodeAuthSessionRequest, encodeInviteCreateRequest, encodeLogAppendRequest, encodePrekeyBundlesRequest, encodePrekeyUpload } from '../../crypto/src/wire/http-bodies';
 import { CLOSE, FRAME, RELAY_ERROR, type ClientFrame } from '../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from './helpers/client';
 import { buildAdd, buildCreate, buildEntry, buildRemove, DEFAULT_POLICY, fakeGroupMessage, makeDevice, senderIndexOf, type Device } from './helpers/log';
@@ -116,6 +116,13 @@ describe.each(TEST_STORES)('%s store', (kind) => {
         return encodeLogAppendRequest({ expectedHead: head, entry: e.entry, envelopes: e.envelopes });
       },
       expect: MEMBERS_ONLY(422, 'E2E_ERR_RELAY_REJECTED_ENTRY'),
+    },
+    {
+      name: 'POST prekey-bundles',
+      method: 'POST',
+      path: () => `/v1/groups/${gid}/prekey-bundles`,
+      body: () => encodePrekeyBundlesRequest({ memberIds: [owner.memberId] }),
+      expect: MEMBERS_ONLY(200),
     },
     { name: 'GET log', method: 'GET', path: () => `/v1/groups/${gid}/log`, expect: MEMBERS_ONLY(200) },
     { name: 'GET messages', method: 'GET', path: () => `/v1/groups/${gid}/messages`, expect: MEMBERS_ONLY(200) },

@@ -13,15 +13,19 @@ import {
   decodeLogAppendResponse,
   decodeLogPage,
   decodeMessagePage,
+  decodePrekeyBundlesResponse,
   decodeU64Body,
   encodeAuthChallengeRequest,
   encodeAuthSessionRequest,
   encodeInviteCreateRequest,
   encodeLogAppendRequest,
+  encodePrekeyBundlesRequest,
   encodePrekeyUpload,
   INVITE_ID_BYTES,
   MAX_JOIN_REQUEST_BYTES,
   MAX_PAGE_ITEMS,
+  MAX_PREKEY_BUNDLES_PER_REQUEST,
+  MAX_SIGNED_PREKEY_BYTES,
 } from '../../../crypto/src/wire/http-bodies';
 import { decodeRelayAuthChallenge, RELAY_AUTH_FAILED } from '../../../crypto/src/wire/relay-auth';
 import { MAX_GROUP_ID_BYTES, MEMBER_ID_BYTES } from '../../../crypto/src/wire/relay-frames';
@@ -172,6 +176,25 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
     async claimPrekey(memberId) {
       assertBytes('memberId', memberId, MEMBER_ID_BYTES);
       return call({ op: 'claimPrekey', method: 'POST', path: `/v1/members/${bytesToHex(memberId)}/prekey-claim`, ok: [200], absent: [404], auth: true, maxBytes: 8192 });
+    },
+
+    async fetchPrekeyBundles(groupId, memberIds) {
+      const op = 'fetchPrekeyBundles';
+      const path = `${groupPath(groupId)}/prekey-bundles`;
+      if (!Array.isArray(memberIds) || memberIds.length < 1 || memberIds.length > MAX_PREKEY_BUNDLES_PER_REQUEST) {
+        throw new RangeError(`"memberIds" expected 1..${MAX_PREKEY_BUNDLES_PER_REQUEST} member IDs`);
+      }
+      for (const id of memberIds) assertBytes('memberIds[i]', id, MEMBER_ID_BYTES);
+      const asked = new Map(memberIds.map((id) => [bytesToHex(id), id]));
+      if (asked.size !== memberIds.length) throw new RangeError('"memberIds" holds a member ID twice');
+      // Lowercase hex sorts as the bytes do: the wire wants ascending IDs.
+      const sorted = [...asked.keys()].sort().map((h) => asked.get(h)!);
+      const maxBytes = 2 + MAX_PREKEY_BUNDLES_PER_REQUEST * (MEMBER_ID_BYTES + 2 + MAX_SIGNED_PREKEY_BYTES);
+      const body = must(await call({ op, method: 'POST', path, body: encodePrekeyBundlesRequest({ memberIds: sorted }), ok: [200], auth: true, maxBytes }));
+      const items = withOp(op, () => decodePrekeyBundlesResponse(body));
+      // Only what was asked for: anything else is a relay fault, not data to act on.
+      for (const it of items) if (!asked.has(bytesToHex(it.memberId))) throw new E2eeError(NET_BAD_RESPONSE, 'a prekey bundle for a member not asked for', op);
+      return items;
     },
 
     async createGroup(req) {

@@ -16,6 +16,7 @@ import type {
   LogAppendResponse,
   LogPage,
   MessagePage,
+  PrekeyBundlesItem,
   PrekeyUpload,
 } from '../../../crypto/src/wire/http-bodies';
 import type { RelayErrorName, ResumeCursor } from '../../../crypto/src/wire/relay-frames';
@@ -108,6 +109,12 @@ export interface RelayApi {
   uploadPrekeys(upload: PrekeyUpload): Promise<void>;
   /** A prekey bundle (crypto/src/wire/identity.ts) of `memberId`; null when the relay has none. */
   claimPrekey(memberId: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * The signed prekey bundles (no one-time prekey: nothing is consumed) of 1..100 members of
+   * `groupId`, which the caller must be a member of. Members without one are left out.
+   * Unverified: the caller checks every signature and identity.
+   */
+  fetchPrekeyBundles(groupId: Uint8Array, memberIds: Uint8Array[]): Promise<PrekeyBundlesItem[]>;
   /** Posts a genesis entry (expectedHead all zero). */
   createGroup(req: LogAppendRequest): Promise<LogAppendResponse>;
   /** Compare-and-swap append; a lost race rejects with relayError HEAD_MISMATCH. */

@@ -68,6 +68,8 @@ function corrupt(what: string, e?: unknown): E2eeError {
 export class DeviceAccount {
   private readonly serial = createSerial();
   private readonly peers = new Map<string, PeerRecord>();
+  /** Signed bundles fetched for commits (acceptSignedBundle), in memory only. */
+  private readonly fetchedBundles = new Map<string, { bundle: Uint8Array; at: number }>();
   private published: { signedId: number; highestOneTimeId: number };
 
   private constructor(
@@ -260,11 +262,31 @@ export class DeviceAccount {
     return bundle;
   }
 
+  /**
+   * A signed bundle (no one-time prekey) fetched for a commit: verified and checked against
+   * the member ID like acceptBundle, then cached in memory only (no store write per member
+   * of a large group on a kick; after a relaunch it is fetched again). A known peer's
+   * identity is checked as observe does; an unknown one is not recorded as a peer.
+   */
+  async acceptSignedBundle(memberId: Uint8Array, bundleBytes: Uint8Array, now: number): Promise<PrekeyBundle> {
+    const bundle = decodePrekeyBundle(bundleBytes);
+    if (bundle.oneTimePrekey) throw new TypeError('"bundleBytes" carries a one-time prekey; expected a signed bundle only');
+    verifyPrekeyBundle(this.p, bundleBytes);
+    const hex = bytesToHex(memberId);
+    // observe throws (and reports) on a mismatch; it writes nothing without a bundle.
+    if (this.peers.has(hex) || !equalBytes(memberIdOf(this.p, bundle.identityKey), memberId)) await this.observe(memberId, bundle.identityKey, now);
+    this.fetchedBundles.set(hex, { bundle: bundleBytes.slice(), at: now });
+    return bundle;
+  }
+
   /** The cached bundle of a member if its signed prekey is recent enough to use. */
   cachedBundle(memberId: Uint8Array, now: number): PrekeyBundle | null {
-    const rec = this.peers.get(bytesToHex(memberId));
-    if (!rec?.bundle || now - rec.bundleAt > PEER_PREKEY_MAX_AGE_MS) return null;
-    return decodePrekeyBundle(rec.bundle);
+    const hex = bytesToHex(memberId);
+    const rec = this.peers.get(hex);
+    const fetched = this.fetchedBundles.get(hex);
+    const newest = fetched && (!rec?.bundle || fetched.at > rec.bundleAt) ? { bundle: fetched.bundle, at: fetched.at } : rec?.bundle ? { bundle: rec.bundle, at: rec.bundleAt } : null;
+    if (!newest || now - newest.at > PEER_PREKEY_MAX_AGE_MS) return null;
+    return decodePrekeyBundle(newest.bundle);
   }
 
   /** The 60-digit safety number between this device and `identityKey`. */

@@ -61,7 +61,8 @@ import { startEpoch } from '../../../crypto/src/message/session';
 import type { ReceiverState, SenderState } from '../../../crypto/src/message/state';
 import type { Primitives } from '../../../crypto/src/primitives/types';
 import type { GroupInfo } from '../../../crypto/src/wire/group-info';
-import type { PrekeyBundle } from '../../../crypto/src/wire/identity';
+import { decodePrekeyBundle, type PrekeyBundle } from '../../../crypto/src/wire/identity';
+import { MAX_PREKEY_BUNDLES_PER_REQUEST } from '../../../crypto/src/wire/http-bodies';
 import { prekeyBundleOf } from '../../../crypto/src/identity/prekeys';
 import { memberIdOf } from '../../../crypto/src/identity/member-id';
 import type { ConnectionState, RelayApi, RelayConnection, TimerHandle } from '../net/types';
@@ -156,6 +157,9 @@ export const ENGINE_DEFAULTS = {
 const LOG_PAGE = 200;
 /** An automatic commit that failed is tried again after this long (plus jitter). */
 const AUTO_RETRY_MS = 3000;
+/** Prekey fetches of a commit: split in about this many requests, each of at least PREKEY_BATCH_MIN members. */
+const PREKEY_BATCHES = 4;
+const PREKEY_BATCH_MIN = 16;
 /** Messages handed to a batch receiver at once, at most. */
 const MAX_BATCH = 500;
 /** Public states of recent epochs kept in memory, for the permission check of late messages. */
@@ -1268,7 +1272,11 @@ export class GroupEngine implements GroupMessaging {
     return adopted;
   }
 
-  /** The signed prekeys of `ids` (cached while fresh, else claimed), checked against the public state. */
+  /**
+   * The signed prekeys of `ids` (cached while fresh, else fetched from the relay in batches
+   * of signed bundles, which consume no one-time prekey), verified and checked against the
+   * public state.
+   */
   private async prekeysFor(state: GroupMemberState, ids: Uint8Array[]): Promise<PrekeyLookup> {
     const map = new Map<string, RecipientPrekey>();
     const now = this.now();
@@ -1278,17 +1286,26 @@ export class GroupEngine implements GroupMessaging {
       if (cached) map.set(bytesToHex(id), { prekeyKind: 'signed', prekeyId: cached.signedPrekey.id, prekey: cached.signedPrekey.publicKey });
       else missing.push(id);
     }
-    // 10: WeChat's limit of concurrent wx.request calls (the relay's claim rate still applies).
+    // A few requests rather than one, so that the bundles of the first are verified while
+    // the others are on the way; at most 10 at once (WeChat's limit of concurrent wx.request).
+    const size = Math.min(MAX_PREKEY_BUNDLES_PER_REQUEST, Math.max(PREKEY_BATCH_MIN, Math.ceil(missing.length / PREKEY_BATCHES)));
+    const batches: Uint8Array[][] = [];
+    for (let i = 0; i < missing.length; i += size) batches.push(missing.slice(i, i + size));
     const CONCURRENCY = 10;
-    for (let i = 0; i < missing.length; i += CONCURRENCY) {
+    for (let i = 0; i < batches.length; i += CONCURRENCY) {
       await Promise.all(
-        missing.slice(i, i + CONCURRENCY).map(async (id) => {
-          const b = await this.claimBundle(id);
-          map.set(bytesToHex(id), { prekeyKind: 'signed', prekeyId: b.signedPrekey.id, prekey: b.signedPrekey.publicKey });
+        batches.slice(i, i + CONCURRENCY).map(async (batch) => {
+          const items = await this.api.fetchPrekeyBundles(state.public.groupId, batch);
+          for (const it of items) {
+            if (decodePrekeyBundle(it.bundle).oneTimePrekey) throw sdkError(SDK_NO_PREKEY, 'the relay answered a signed bundle with a one-time prekey', 'prekeys');
+            const b = await this.account.acceptSignedBundle(it.memberId, it.bundle, now);
+            map.set(bytesToHex(it.memberId), { prekeyKind: 'signed', prekeyId: b.signedPrekey.id, prekey: b.signedPrekey.publicKey });
+          }
         }),
       );
     }
     for (const id of ids) {
+      if (!map.has(bytesToHex(id))) throw sdkError(SDK_NO_PREKEY, 'the relay has no prekey for a member', 'prekeys');
       const m = memberOf(state.public, id);
       const known = this.account.peer(id);
       if (m && known && !equalBytes(m.identityKey, known.identityKey)) throw sdkError(SDK_NO_PREKEY, 'a prekey does not match the member', 'prekeys');

@@ -288,3 +288,84 @@ export function decodeJoinRequestList(bytes: Uint8Array): JoinRequestItem[] {
   r.end();
   return items;
 }
+
+// --- signed prekey bundles of group members (POST /v1/groups/{groupId}/prekey-bundles) ---
+//
+//   PrekeyBundlesRequest  = u16 count (1..MAX_PREKEY_BUNDLES_PER_REQUEST) || memberId(32) * count
+//   PrekeyBundlesResponse = u16 count (0..MAX_PREKEY_BUNDLES_PER_REQUEST)
+//                           || (memberId(32) || bytes16 bundle) * count
+// Member IDs strictly ascending in both (so no duplicates). A bundle is a prekey bundle of
+// crypto/src/wire/identity.ts with the signed prekey only (no one-time prekey: nothing is
+// consumed). Members the relay has no signed prekey for are left out of the response.
+
+/** Members per prekey-bundles request: a 100-member group's rekey needs one request. */
+export const MAX_PREKEY_BUNDLES_PER_REQUEST = 100;
+
+export interface PrekeyBundlesRequest {
+  memberIds: Uint8Array[];
+}
+export interface PrekeyBundlesItem {
+  memberId: Uint8Array;
+  bundle: Uint8Array;
+}
+
+function checkAscending(ids: readonly Uint8Array[], field: string, fail: (msg: string) => never): void {
+  for (let i = 1; i < ids.length; i++) {
+    const a = ids[i - 1]!;
+    const b = ids[i]!;
+    let c = 0;
+    for (let j = 0; j < MEMBER_ID_BYTES && c === 0; j++) c = a[j]! - b[j]!;
+    if (c >= 0) fail(`${field} not strictly ascending at ${i}`);
+  }
+}
+
+export function encodePrekeyBundlesRequest(b: PrekeyBundlesRequest): Uint8Array {
+  const n = b.memberIds.length;
+  if (n < 1 || n > MAX_PREKEY_BUNDLES_PER_REQUEST) throw new RangeError(`"memberIds" must hold 1..${MAX_PREKEY_BUNDLES_PER_REQUEST} IDs, got ${n}`);
+  checkAscending(b.memberIds, '"memberIds"', (m) => {
+    throw new RangeError(m);
+  });
+  const w = new WireWriter(2 + n * MEMBER_ID_BYTES).u16(n);
+  for (const id of b.memberIds) w.fixed(id, MEMBER_ID_BYTES);
+  return w.finish();
+}
+export function decodePrekeyBundlesRequest(bytes: Uint8Array): PrekeyBundlesRequest {
+  const r = new WireReader(bytes, 'PrekeyBundlesRequest');
+  const n = r.u16('count');
+  if (n < 1 || n > MAX_PREKEY_BUNDLES_PER_REQUEST) r.fail('count', `outside 1..${MAX_PREKEY_BUNDLES_PER_REQUEST}`);
+  const memberIds: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) memberIds.push(r.fixed('memberId', MEMBER_ID_BYTES));
+  checkAscending(memberIds, 'memberId', (m) => r.fail('memberId', m));
+  r.end();
+  return { memberIds };
+}
+
+export function encodePrekeyBundlesResponse(items: PrekeyBundlesItem[]): Uint8Array {
+  if (items.length > MAX_PREKEY_BUNDLES_PER_REQUEST) throw new RangeError(`"items" more than ${MAX_PREKEY_BUNDLES_PER_REQUEST}`);
+  checkAscending(
+    items.map((it) => it.memberId),
+    '"items"',
+    (m) => {
+      throw new RangeError(m);
+    },
+  );
+  let size = 2;
+  for (const it of items) size += MEMBER_ID_BYTES + 2 + it.bundle.length;
+  const w = new WireWriter(size).u16(items.length);
+  for (const it of items) w.fixed(it.memberId, MEMBER_ID_BYTES).bytes16(it.bundle, MAX_SIGNED_PREKEY_BYTES);
+  return w.finish();
+}
+export function decodePrekeyBundlesResponse(bytes: Uint8Array): PrekeyBundlesItem[] {
+  const r = new WireReader(bytes, 'PrekeyBundlesResponse');
+  const n = r.u16('count');
+  if (n > MAX_PREKEY_BUNDLES_PER_REQUEST) r.fail('count', `more than ${MAX_PREKEY_BUNDLES_PER_REQUEST}`);
+  const items: PrekeyBundlesItem[] = [];
+  for (let i = 0; i < n; i++) items.push({ memberId: r.fixed('memberId', MEMBER_ID_BYTES), bundle: r.bytes16('bundle', MAX_SIGNED_PREKEY_BYTES, 1) });
+  checkAscending(
+    items.map((it) => it.memberId),
+    'memberId',
+    (m) => r.fail('memberId', m),
+  );
+  r.end();
+  return items;
+}

@@ -217,6 +217,17 @@ export class PostgresStore implements RelayStore {
     };
   }
 
+  async signedPrekeys(memberIds: Uint8Array[]) {
+    if (memberIds.length === 0) return [];
+    const rows = (
+      await this.pool.query<{ member_id: Buffer; signed_prekey: Buffer }>(
+        'SELECT member_id, signed_prekey FROM devices WHERE member_id = ANY($1::bytea[]) AND signed_prekey IS NOT NULL',
+        [memberIds.map(buf)],
+      )
+    ).rows;
+    return rows.map((r) => ({ memberId: u8(r.member_id), signedPrekey: u8(r.signed_prekey) }));
+  }
+
   private async applyServed(c: pg.PoolClient, groupRef: number, lastSeq: number, served: Uint8Array[], index: number, now: number) {
     const current = (
       await c.query<{ member_id: Buffer; device_ref: number }>(

@@ -114,6 +114,7 @@ export class SqliteStore implements RelayStore {
       setSignedPrekey: p('UPDATE devices SET signed_prekey = ?, updated_at = ? WHERE id = ?'),
       putOneTime: p('INSERT OR REPLACE INTO one_time_prekeys (device_id, prekey_id, key) VALUES (?, ?, ?)'),
       deviceForClaim: p('SELECT id, identity_key, signed_prekey FROM devices WHERE member_id = ?'),
+      signedPrekeyOf: p('SELECT signed_prekey FROM devices WHERE member_id = ? AND signed_prekey IS NOT NULL'),
       firstOneTime: p('SELECT prekey_id, key FROM one_time_prekeys WHERE device_id = ? ORDER BY prekey_id LIMIT 1'),
       deleteOneTime: p('DELETE FROM one_time_prekeys WHERE device_id = ? AND prekey_id = ?'),
       groupById: p('SELECT * FROM groups WHERE group_id = ?'),
@@ -193,6 +194,15 @@ export class SqliteStore implements RelayStore {
         oneTime: k ? { id: k.prekey_id, key: u8(k.key) } : null,
       };
     }).immediate();
+  }
+
+  async signedPrekeys(memberIds: Uint8Array[]) {
+    const out: { memberId: Uint8Array; signedPrekey: Uint8Array }[] = [];
+    for (const id of memberIds) {
+      const row = this.s.signedPrekeyOf.get(id) as { signed_prekey: Buffer } | undefined;
+      if (row) out.push({ memberId: id.slice(), signedPrekey: u8(row.signed_prekey) });
+    }
+    return out;
   }
 
   private applyServed(groupRef: number, served: Uint8Array[], index: number, now: number): { added: Uint8Array[]; removed: Uint8Array[] } {

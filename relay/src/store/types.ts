@@ -107,6 +107,12 @@ export interface RelayStore {
     oneTime: { id: number; key: Uint8Array } | null;
   } | null>;
 
+  /**
+   * The stored signed prekey bundles (no one-time prekey; nothing is consumed) of the
+   * members in `memberIds` that have one, in any order.
+   */
+  signedPrekeys(memberIds: Uint8Array[]): Promise<{ memberId: Uint8Array; signedPrekey: Uint8Array }[]>;
+
   /** Creates a group from its genesis entry; fails with 'exists' for a known group ID. */
   createGroup(groupId: Uint8Array, entry: Uint8Array, folded: FoldedAppend, now: number): Promise<AppendOutcome>;
   /**
