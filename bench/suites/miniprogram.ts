@@ -14,11 +14,16 @@
 //   miniprogram-backlog     ms     relaunch after 200 messages arrived while offline, until all
 //                                  200 are decrypted, stored and in the view model (render-ready)
 //   miniprogram-kick-commit ms     an admin's client commits a kick in a 100-member group
-//                                  (fresh secret boxed to the 98 others), from tap to appended
+//                                  (fresh secret boxed to the 98 others), from tap to appended:
+//                                  prekeys 'fetched' = the first kick of a fresh install (98
+//                                  signed prekeys fetched and verified), 'cached' = a second
+//                                  kick of that install after one member joined
+//   --kick-only                    only the kick figures (profiling); MP_BENCH_CPU_PROF=<dir>
+//                                  writes CPU profiles of the client children there
 // The client figures run against a relay in this process; the other members are Node clients.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,13 +59,17 @@ function runChild(args: string[], timeoutMs: number): Record<string, unknown> {
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
+  // --kick-only: only the kick figure (for profiling the kick; the lead's runs take everything).
+  const kickOnly = args.includes('--kick-only');
   const dir = mkdtempSync(join(tmpdir(), 'mp-bench-'));
   try {
     const bundle = await buildMiniprogramBundle();
     const bundlePath = join(dir, 'sdk.js');
-    writeFileSync(bundlePath, bundle.code);
+    // MP_BENCH_BUNDLE=<file>: run that bundle instead (e.g. an unminified build, for profiling).
+    writeFileSync(bundlePath, process.env.MP_BENCH_BUNDLE ? readFileSync(process.env.MP_BENCH_BUNDLE) : bundle.code);
     emitFigure({ name: 'miniprogram-bundle-size', impl: 'ours-noble', unit: 'bytes', value: bundle.bytes, params: { minified: true, target: 'es2017' } });
 
+    if (kickOnly) return await clientFigures(bundlePath, dir, quick, true);
     const samples = quick ? 3 : 15;
     const cold: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -79,7 +88,7 @@ export async function run(args: string[]): Promise<void> {
     emitFigure({ name: 'xchacha-open', impl: IMPL, unit: 'ops/s', value: Number(ops['xchacha-open']), params: { bytes: 1024 } });
     emitFigure({ name: 'x25519', impl: IMPL, unit: 'ops/s', value: Number(ops['x25519']), params: {} });
 
-    await clientFigures(bundlePath, dir, quick);
+    await clientFigures(bundlePath, dir, quick, false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -97,7 +106,9 @@ class ClientChild {
   private stderr = '';
 
   constructor(bundlePath: string, relayUrl: string, userDataDir: string) {
-    this.child = spawn(process.execPath, ['--jitless', '--no-warnings', '--import', 'tsx', CHILD, 'client', bundlePath, relayUrl, userDataDir], { cwd: ROOT });
+    // MP_BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each client child there (profiling only).
+    const prof = process.env.MP_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MP_BENCH_CPU_PROF}`] : [];
+    this.child = spawn(process.execPath, ['--jitless', '--no-warnings', ...prof, '--import', 'tsx', CHILD, 'client', bundlePath, relayUrl, userDataDir], { cwd: ROOT });
     this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let e: Record<string, unknown>;
@@ -162,7 +173,7 @@ async function nodeMember(relayUrl: string, connect: boolean): Promise<NodeMembe
   return { client, messaging };
 }
 
-async function clientFigures(bundlePath: string, dir: string, quick: boolean): Promise<void> {
+async function clientFigures(bundlePath: string, dir: string, quick: boolean, kickOnly: boolean): Promise<void> {
   await loadBackends();
   const relay = await startTestRelay();
   const members: NodeMember[] = [];
@@ -172,7 +183,7 @@ async function clientFigures(bundlePath: string, dir: string, quick: boolean): P
     members.push(owner);
 
     // Cold start and backlog: a fresh install per sample joins, goes offline, relaunches.
-    const samples = quick ? 1 : 5;
+    const samples = kickOnly ? 0 : quick ? 1 : 5;
     const cold: number[] = [];
     const backlog: number[] = [];
     for (let i = 0; i < samples; i++) {
@@ -193,33 +204,51 @@ async function clientFigures(bundlePath: string, dir: string, quick: boolean): P
       await child.close();
     }
     const runs = { runs: samples };
-    emitFigure({ name: 'miniprogram-cold-start', impl: CLIENT_IMPL, unit: 'ms', value: median(cold), params: { ...runs, percentile: 'p50', existingInstall: true } });
-    emitFigure({ name: 'miniprogram-backlog', impl: CLIENT_IMPL, unit: 'ms', value: median(backlog), params: { ...runs, messages: BACKLOG, percentile: 'p50', includes: 'relaunch + decrypt + store + view model' } });
+    if (!kickOnly) emitFigure({ name: 'miniprogram-cold-start', impl: CLIENT_IMPL, unit: 'ms', value: median(cold), params: { ...runs, percentile: 'p50', existingInstall: true } });
+    if (!kickOnly) emitFigure({ name: 'miniprogram-backlog', impl: CLIENT_IMPL, unit: 'ms', value: median(backlog), params: { ...runs, messages: BACKLOG, percentile: 'p50', includes: 'relaunch + decrypt + store + view model' } });
 
-    // Kick: the child is an admin of a 100-member group and commits removals.
+    // Kick: per sample a fresh install (nothing cached) becomes an admin of a 100-member
+    // group and commits a kick (98 signed prekeys fetched, verified, a fresh secret boxed to
+    // each). Then one member joins and it kicks again with the prekeys it already holds.
+    // Between samples the owner removes that admin and refills the group to 100.
     process.stderr.write(`miniprogram: building a ${KICK_GROUP}-member group\n`);
-    const child = new ClientChild(bundlePath, relay.httpUrl, mkdtempSync(join(dir, 'usr-')));
-    children.push(child);
-    const admin = String((await child.ask('start')).memberId);
     const groupId = await owner.client.createGroup({ name: 'kick-bench' });
-    await owner.client.invite(groupId, admin);
-    await owner.client.setRole(groupId, admin, 'admin');
     const others: string[] = [];
-    for (let i = 0; i < KICK_GROUP - 2; i++) {
+    const addOther = async () => {
       const m = await nodeMember(relay.httpUrl, false);
       members.push(m);
       others.push(m.client.memberIdHex);
       await owner.client.invite(groupId, m.client.memberIdHex);
-    }
-    const g = String((await child.ask(`wait-group ${KICK_GROUP}`)).groupId);
+    };
+    for (let i = 0; i < KICK_GROUP - 2; i++) await addOther();
     const kicks = quick ? 1 : 3;
-    const kickMs: number[] = [];
+    const fetchedMs: number[] = [];
+    const cachedMs: number[] = [];
+    let next = 0;
+    const kick = async (child: ClientChild, g: string, into: number[], label: string) => {
+      const r = await child.ask(`kick ${g} ${others[next++]}`);
+      if (r.problem || Number(r.before) !== KICK_GROUP || Number(r.members) !== KICK_GROUP - 1) throw new Error(`kick did not commit (${String(r.problem)})`);
+      into.push(Number(r.ms));
+      process.stderr.write(`miniprogram: kick (${label}) ${Math.round(Number(r.ms))} ms\n`);
+    };
     for (let i = 0; i < kicks; i++) {
-      const r = await child.ask(`kick ${g} ${others[i]}`);
-      if (r.problem || Number(r.members) !== Number(r.before) - 1) throw new Error(`kick did not commit (${String(r.problem)})`);
-      kickMs.push(Number(r.ms));
+      const child = new ClientChild(bundlePath, relay.httpUrl, mkdtempSync(join(dir, 'usr-')));
+      children.push(child);
+      const admin = String((await child.ask('start')).memberId);
+      await owner.client.invite(groupId, admin);
+      await owner.client.setRole(groupId, admin, 'admin');
+      const g = String((await child.ask(`wait-group ${KICK_GROUP}`)).groupId);
+      await kick(child, g, fetchedMs, 'prekeys fetched');
+      await addOther();
+      await child.ask(`wait-group ${KICK_GROUP}`);
+      await kick(child, g, cachedMs, 'prekeys cached');
+      await owner.client.kick(groupId, admin);
+      await child.close();
+      await addOther();
     }
-    emitFigure({ name: 'miniprogram-kick-commit', impl: CLIENT_IMPL, unit: 'ms', value: median(kickMs), params: { members: KICK_GROUP, runs: kicks, percentile: 'p50' } });
+    const kickParams = { members: KICK_GROUP, runs: kicks, percentile: 'p50' };
+    emitFigure({ name: 'miniprogram-kick-commit', impl: CLIENT_IMPL, unit: 'ms', value: median(fetchedMs), params: { ...kickParams, prekeys: 'fetched', install: 'fresh' } });
+    emitFigure({ name: 'miniprogram-kick-commit', impl: CLIENT_IMPL, unit: 'ms', value: median(cachedMs), params: { ...kickParams, prekeys: 'cached' } });
   } finally {
     await Promise.allSettled(children.map((c) => c.close()));
     await Promise.allSettled(members.map((m) => m.client.close()));

@@ -14,7 +14,7 @@
 //                               stop             close the client and its sandbox -> {event:'stopped'}
 //                               backlog <g> <n>  relaunch; time to ready and until n messages of g are in the view model
 //                               kick <g> <id>    time one kick commit (perform 'kick') -> {event:'kicked', ms}
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { measureOpsPerSecond } from '../../bench/schema';
@@ -162,8 +162,11 @@ async function clientMode(bundlePath: string, relayUrl: string, userDataDir: str
       } else if (cmd === 'kick') {
         const before = latest!.chatViews[a!]!.memberCount;
         const t0 = performance.now();
+        const mark0 = process.hrtime.bigint();
         await rt!.perform({ type: 'kick', chatId: a, memberId: b });
         const ms = performance.now() - t0;
+        // MP_BENCH_MARKS=<file>: the kick's window on the monotonic clock (µs, as in --cpu-prof).
+        if (process.env.MP_BENCH_MARKS) appendFileSync(process.env.MP_BENCH_MARKS, `kick ${mark0 / 1000n} ${process.hrtime.bigint() / 1000n}\n`);
         const vm = rt!.current();
         say({ event: 'kicked', ms, problem: vm.problem, members: vm.chatViews[a!]!.memberCount, before });
       } else if (cmd === 'exit') {
