@@ -21,8 +21,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { minify } from 'terser';
-import { planTerseErrors, type TerseErrorsPlan } from './terse-errors';
+import type { TerseErrorsPlan } from './terse-errors';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MINIPROGRAM_DIR = join(ROOT, 'miniprogram');
@@ -92,6 +91,8 @@ const nobleFieldsAsAssignments: Plugin = {
  * function-local in WeChat's module wrapper), no comments.
  */
 export async function terserPass(code: string): Promise<string> {
+  // Loaded on use: scripts that only import this module's constants (bundle-size) stay fast.
+  const { minify } = await import('terser');
   const out = await minify(code, {
     ecma: 2017,
     module: false,
@@ -157,7 +158,11 @@ const sdkAsExternal: Plugin = {
 export async function buildMiniprogramBundle(options: BuildOptions = {}): Promise<BundleResult> {
   const entry = options.entry ?? SDK_ENTRY;
   const plugins = [forbidNodeBuiltins, nobleFieldsAsAssignments];
-  if (!options.verboseErrors) plugins.push(terseErrors(planTerseErrors(entry)));
+  if (!options.verboseErrors) {
+    // Loaded on use: the TypeScript compiler takes a second or two to load.
+    const { planTerseErrors } = await import('./terse-errors');
+    plugins.push(terseErrors(planTerseErrors(entry)));
+  }
   return bundle(entry, options.outfile, plugins, []);
 }
 

@@ -41,10 +41,11 @@ describe('bundle size budgets', () => {
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('bridge/') || f === 'sdk-entry.ts' || f === 'bridge-entry.ts' || f === 'lib/wx-platform.ts' || f.endsWith('.test.ts'))).toEqual([]);
   });
 
-  // KNOWN FAILURE, kept visible rather than skipped: with the UI bridge already moved out to
-  // lib/bridge.js, the crypto + SDK bundle is ~272 KiB (278,139 bytes; see docs/MINIPROGRAM.md
-  // "Size budgets" for what was measured). `it.fails` passes while the budget is missed and
-  // turns red the day the bundle fits: then make this a plain `it`.
+  // KNOWN FAILURE, kept visible rather than skipped: with the UI bridge in lib/bridge.js, the
+  // terser pass and terse E2eeError messages, the crypto + SDK bundle is 260,866 bytes
+  // (~254.8 KiB) at commit cdfccf0, ~5 KB over (docs/MINIPROGRAM.md "Size budgets" lists what
+  // was measured). `it.fails` passes while the budget is missed and turns red the day the
+  // bundle fits: then make this a plain `it`.
   it.fails('the crypto + SDK bundle is within 250 KB', async () => {
     const report = await measureSizes({ bundle: bundlePath });
     expect(report.bundleBytes).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
