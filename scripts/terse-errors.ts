@@ -17,8 +17,10 @@
 //     bugs keep theirs);
 //   - a dropped expression must not assign, increment, delete, await or yield (the site is
 //     left alone otherwise); everything else in a message is formatting;
-//   - a method counts as a helper only in a class nothing extends (an override might read
-//     the parameter);
+//   - a helper is a function declaration, a `const` arrow or function, a constructor, or a
+//     method of a class with a private member (nothing else can stand in for it); a method
+//     counts only if every same-named method in its class tree has the same parameter
+//     message-only (an override might read it);
 //   - a spread argument at or before a dropped position leaves that call alone.
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +158,19 @@ export function planTerseErrors(entry: string): TerseErrorsPlan {
     familyOf.set(fn, members);
   }
 
+  // Only functions whose every caller the checker can see: declarations, `const f = (...) =>`,
+  // constructors, and methods of a class with a private member (no other object can stand
+  // in for it structurally). Object-literal methods and function values passed around are
+  // never helpers.
+  const nominal = (c: ts.ClassLikeDeclaration): boolean =>
+    c.members.some((m) => (m.name && ts.isPrivateIdentifier(m.name)) || (ts.canHaveModifiers(m) && ts.getModifiers(m)?.some((k) => k.kind === ts.SyntaxKind.PrivateKeyword || k.kind === ts.SyntaxKind.ProtectedKeyword)) || (ts.isConstructorDeclaration(m) && m.parameters.some((p) => ts.getModifiers(p)?.some((k) => k.kind === ts.SyntaxKind.PrivateKeyword || k.kind === ts.SyntaxKind.ProtectedKeyword))));
+  const eligible = (fn: FunctionLike): boolean => {
+    if (ts.isFunctionDeclaration(fn) || ts.isConstructorDeclaration(fn)) return true;
+    if (ts.isMethodDeclaration(fn)) return ts.isClassLike(fn.parent) && nominal(rootOf(fn.parent) as ts.ClassLikeDeclaration);
+    const decl = fn.parent;
+    return ts.isVariableDeclaration(decl) && decl.initializer === fn && ts.isVariableDeclarationList(decl.parent) && (decl.parent.flags & ts.NodeFlags.Const) !== 0;
+  };
+
   // Call targets are resolved lazily: only calls whose callee name could be a helper's.
   const calleeName = (call: ts.CallExpression | ts.NewExpression): string | undefined => {
     const e = call.expression;
@@ -238,11 +253,12 @@ export function planTerseErrors(entry: string): TerseErrorsPlan {
     };
     let grew = false;
     const own = new Map<FunctionLike, Set<number>>();
-    for (const fn of functions) if (fn !== errorCtor) own.set(fn, messageOnly(fn));
+    for (const fn of functions) if (fn !== errorCtor && eligible(fn)) own.set(fn, messageOnly(fn));
     for (const fn of functions) {
-      if (fn === errorCtor) continue;
+      const mine = own.get(fn);
+      if (!mine) continue;
       const family = familyOf.get(fn) ?? [fn];
-      const found = [...own.get(fn)!].filter((i) => family.every((m) => own.get(m)?.has(i)));
+      const found = [...mine].filter((i) => family.every((m) => own.get(m)?.has(i)));
       const known = helpers.get(fn) ?? new Set<number>();
       for (const i of found) {
         if (known.has(i)) continue;

@@ -46,13 +46,24 @@ export function callerBug(x: unknown): void {
   if (typeof x !== 'string') throw new TypeError('"x" expected a string KEEP-TYPEERROR');
 }
 class Reader {
+  private reads = 0;
   fail(field: string, reason: string): never {
     throw new E2eeError(MALFORMED, \`reader: \${field}: \${reason}\`, 'decode reader');
   }
   byte(field: string, v: number): number {
+    this.reads++;
     if (v > 255) this.fail(field, 'DROP-READER-REASON');
     return v;
   }
+}
+/** No private member: any object of the same shape could stand in for it, so it is left alone. */
+class Structural {
+  fail(field: string): never {
+    throw new E2eeError(MALFORMED, \`structural: \${field}\`, 'decode structural');
+  }
+}
+export function structural(): void {
+  new Structural().fail('KEEP-STRUCTURAL-FIELD');
 }
 /** An override that reads the field outside its message: the family keeps the field argument. */
 class LoggingReader extends Reader {
@@ -101,8 +112,9 @@ describe('terse E2eeError messages: the rewrite', () => {
     expect(text).toContain('KEEP-MUTATING');
     expect(text).toContain('KEEP-TYPEERROR');
     expect(text).toContain("r.byte('KEEP-FIELD-NAME', v)");
+    expect(text).toContain("fail('KEEP-STRUCTURAL-FIELD')");
     expect(plan.helpers).toEqual(expect.arrayContaining([expect.stringMatching(/entry\.ts:fail\(0,1\)$/), expect.stringMatching(/entry\.ts:need\(0\)$/)]));
-    expect(plan.helpers.some((h) => /:byte\(/.test(h))).toBe(false);
+    expect(plan.helpers.some((h) => /:byte\(|Structural|:fail\(0\)$/.test(h))).toBe(false);
   });
 
   it('the bundle behaves the same: codes and operations kept, message = code; verboseErrors keeps the text', async () => {
@@ -112,6 +124,7 @@ describe('terse E2eeError messages: the rewrite', () => {
       expect(m.checkSize!(3)).toBe(3);
       expect(m.counted!()).toBe(1);
       expect(() => m.callerBug!(1)).toThrow(/KEEP-TYPEERROR/);
+      expect(() => m.structural!()).toThrow(expect.objectContaining({ code: 'E2E_ERR_MALFORMED', operation: 'decode structural' }));
     }
     expect(() => terse.checkSize!(10)).toThrow(expect.objectContaining({ code: 'E2E_ERR_MALFORMED', operation: 'decode thing', message: 'E2E_ERR_MALFORMED' }));
     expect(() => terse.checkSize!(-1)).toThrow(expect.objectContaining({ code: 'E2E_ERR_MALFORMED', message: 'E2E_ERR_MALFORMED' }));
