@@ -178,6 +178,9 @@ export async function run(args: string[]): Promise<void> {
   const members = intFlag(args, 'members', quick ? 10 : 100);
   const messages = intFlag(args, 'messages', quick ? 100 : 1_000) + WARMUP;
   const fsync = args.includes('--fsync');
+  /** Diagnostic only (the figure is at 50/s): --rate=N and --workers=N. */
+  const rate = intFlag(args, 'rate', RATE_PER_S);
+  const workerCount = intFlag(args, 'workers', WORKERS);
   /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
   const senderFsync = !args.includes('--no-sender-fsync');
   const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-latency-'));
@@ -194,8 +197,8 @@ export async function run(args: string[]): Promise<void> {
     sender.client.on('error', (e) => log(`sender error in ${e.operation}: ${(e.error as Error)?.message ?? String(e.error)}`));
     sender.client.on('alarm', (a) => log(`sender alarm: ${a.kind} ${a.code}`));
 
-    const per = Math.ceil(members / WORKERS);
-    for (let w = 0; w < WORKERS && w * per < members; w++) {
+    const per = Math.ceil(members / workerCount);
+    for (let w = 0; w < workerCount && w * per < members; w++) {
       // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker's message phase there.
       const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const h = new WorkerHandle(child);
@@ -215,7 +218,7 @@ export async function run(args: string[]): Promise<void> {
     const logLength = sender.client.group(groupId)?.logLength ?? 0;
     workers.forEach((h) => h.send({ op: 'settle', groupId, logLength }));
     await Promise.all(workers.map((h) => h.next('settled', 300_000)));
-    log(`all joined and settled at log length ${logLength} in ${(performance.now() - i0).toFixed(0)} ms; sending ${messages} messages at ${RATE_PER_S}/s`);
+    log(`all joined and settled at log length ${logLength} in ${(performance.now() - i0).toFixed(0)} ms; sending ${messages} messages at ${rate}/s`);
 
     // Steady rate: message i is sent at t0 + i * 20 ms (late sends go at once, never in bursts to catch up more than the schedule).
     const sentAt: number[] = [];
@@ -226,7 +229,7 @@ export async function run(args: string[]): Promise<void> {
     workers.forEach((h) => h.send({ op: 'mark' }));
     const t0 = performance.now();
     for (let i = 0; i < messages; i++) {
-      const due = t0 + (i * 1000) / RATE_PER_S;
+      const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       sentAt[i] = wallNow();
@@ -259,7 +262,7 @@ export async function run(args: string[]): Promise<void> {
             if (n !== undefined && n >= WARMUP) wireLatencies.push(at - sentAt[n]!);
           }
         }
-        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: RATE_PER_S, workers: workers.length, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
+        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: rate, workers: workers.length, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
         log(`${got}/${expected} deliveries in ${(performance.now() - t0).toFixed(0)} ms`);
         if (got < expected) log(`WARNING: ${expected - got} deliveries missing after 60 s`);
         emitFigure({ name: 'send-latency', impl: 'ours-node', unit: 'ms', value: percentile(latencies, 0.5), params: { ...params, percentile: 'p50' } });

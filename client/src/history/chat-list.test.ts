@@ -75,6 +75,11 @@ describe('chat list', () => {
     await chats.setMuted('quiet', true);
     expect(chats.totalUnread()).toBe(1);
     expect(chats.get('quiet')?.unread).toBe(2); // still counted per chat, just silent
+    expect(chats.isMuted('quiet')).toBe(true);
+    expect(chats.isMuted('loud')).toBe(false);
+    expect(chats.isMuted('unknown')).toBe(false); // not in the list (yet): nothing to silence
+    await chats.setMuted('quiet', false);
+    expect(chats.isMuted('quiet')).toBe(false);
   });
 
   it('persists pinned, muted, remark and last read across a reopen; remove forgets a chat', async () => {

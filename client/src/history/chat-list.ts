@@ -45,6 +45,8 @@ export interface ChatList {
   /** Marks everything up to `seq` read; never moves backwards. */
   markRead(groupId: string, seq: number): Promise<void>;
   get(groupId: string): ChatEntry | undefined;
+  /** Whether notifications of the chat are muted: get() without its history scans (called per received batch). */
+  isMuted(groupId: string): boolean;
   /** Pinned chats first, then by last activity, newest first. */
   list(): ChatEntry[];
   /** Unread messages in chats that are not muted (an app badge). */
@@ -171,6 +173,10 @@ export async function openChatList(store: LocalStore, history: History, self: st
       guard('get');
       const s = chats.get(checkId('groupId', groupId));
       return s ? entry(s) : undefined;
+    },
+    isMuted(groupId) {
+      guard('isMuted');
+      return chats.get(checkId('groupId', groupId))?.muted ?? false;
     },
     list() {
       guard('list');

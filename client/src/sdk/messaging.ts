@@ -317,13 +317,13 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     pending: StoredMessage[];
     ids: Set<string>;
     after: (() => void)[];
-    /** Notification mute per group, read once per batch (the chat list computes unread counts on get). */
+    /** Notification mute per group, read once per batch. */
     muted: Map<string, boolean>;
   }
   const newBatch = (): Batch => ({ pending: [], ids: new Set(), after: [], muted: new Map() });
   function mutedIn(b: Batch, g: string): boolean {
     let m = b.muted.get(g);
-    if (m === undefined) b.muted.set(g, (m = chatList.get(g)?.muted ?? false));
+    if (m === undefined) b.muted.set(g, (m = chatList.isMuted(g)));
     return m;
   }
   async function flush(b: Batch): Promise<void> {

@@ -120,6 +120,12 @@ describe.each(impls)('LocalStore contract: $name', (impl) => {
     expect(await again.readLog('history')).toEqual([bytes(7)]);
     await again.append('history', [bytes(8)]);
     expect(await again.readLog('history')).toEqual([bytes(7), bytes(8)]);
+    // A batch above the Node store's inline-write size goes through the asynchronous path.
+    const large = [new Uint8Array(200 * 1024).fill(5), new Uint8Array(100 * 1024).fill(6)];
+    await again.append('history', large);
+    await again.append('history', [bytes(9)]);
+    expect((await again.readLog('history')).map((r) => r.length)).toEqual([1, 1, 200 * 1024, 100 * 1024, 1]);
+    expect((await again.readLog('history'))[3]!.every((b) => b === 6)).toBe(true);
     await again.deleteLog('history');
     await again.deleteLog('history');
     expect(await again.readLog('history')).toEqual([]);
