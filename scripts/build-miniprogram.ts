@@ -110,6 +110,8 @@ export interface BundleResult {
   bytes: number;
   /** Input files with their byte counts in the output, largest first. */
   inputs: { path: string; bytes: number }[];
+  /** Every file the build read (absolute paths): esbuild's inputs and the terse-errors analysis'. */
+  sourceFiles: string[];
 }
 
 export interface BuildOptions {
@@ -158,12 +160,16 @@ const sdkAsExternal: Plugin = {
 export async function buildMiniprogramBundle(options: BuildOptions = {}): Promise<BundleResult> {
   const entry = options.entry ?? SDK_ENTRY;
   const plugins = [forbidNodeBuiltins, nobleFieldsAsAssignments];
+  let analysed: string[] = [];
   if (!options.verboseErrors) {
     // Loaded on use: the TypeScript compiler takes a second or two to load.
     const { planTerseErrors } = await import('./terse-errors');
-    plugins.push(terseErrors(planTerseErrors(entry)));
+    const plan = planTerseErrors(entry);
+    analysed = plan.sources;
+    plugins.push(terseErrors(plan));
   }
-  return bundle(entry, options.outfile, plugins, []);
+  const result = await bundle(entry, options.outfile, plugins, []);
+  return { ...result, sourceFiles: [...new Set([...result.sourceFiles, ...analysed])].sort() };
 }
 
 /** lib/bridge.js: the UI bridge, requiring only `./sdk.js`. */
@@ -212,7 +218,8 @@ async function bundle(entry: string, outfile: string | undefined, plugins: Plugi
   const inputs = Object.entries(output?.inputs ?? {})
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes);
-  return { code, bytes: Buffer.byteLength(code), inputs };
+  const sourceFiles = Object.keys(result.metafile.inputs).map((p) => resolve(p));
+  return { code, bytes: Buffer.byteLength(code), inputs, sourceFiles };
 }
 
 function kib(bytes: number): string {

@@ -39,6 +39,8 @@ export interface TerseErrorsPlan {
   arguments: number;
   /** The helpers found, as `file:name(index,...)`. */
   helpers: string[];
+  /** Every file the analysis read (absolute paths), declaration files included. */
+  sources: string[];
 }
 
 type FunctionLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.ConstructorDeclaration;
@@ -107,7 +109,8 @@ export function planTerseErrors(entry: string): TerseErrorsPlan {
   const checker = program.getTypeChecker();
   const sources = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !f.fileName.includes('/node_modules/') && f.fileName.endsWith('.ts'));
   const errorsFile = program.getSourceFile(E2EE_ERROR_FILE);
-  if (!errorsFile) return { files: new Map(), messages: 0, arguments: 0, helpers: [] };
+  const read = program.getSourceFiles().map((f) => resolve(f.fileName));
+  if (!errorsFile) return { files: new Map(), messages: 0, arguments: 0, helpers: [], sources: read };
   let errorClass: ts.ClassDeclaration | undefined;
   ts.forEachChild(errorsFile, (n) => {
     if (ts.isClassDeclaration(n) && n.name?.text === 'E2eeError') errorClass = n;
@@ -322,5 +325,5 @@ export function planTerseErrors(entry: string): TerseErrorsPlan {
     const name = fn.name && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name)) ? fn.name.text : ts.isConstructorDeclaration(fn) ? 'constructor' : '(anonymous)';
     return `${relative(ROOT, fn.getSourceFile().fileName)}:${name}(${[...idx].sort().join(',')})`;
   });
-  return { files, messages, arguments: args, helpers: helperList.sort() };
+  return { files, messages, arguments: args, helpers: helperList.sort(), sources: read };
 }
