@@ -6,13 +6,14 @@
 //
 //   new E2eeError(CODE, `truncated (needs ${n} bytes)`, op)  ->  new E2eeError(CODE, CODE, op)
 //
-// so `message` is the code itself (an empty string when the code is not a plain name or
-// literal). A helper that only formats a message (`fail(field, reason)`, `sdkError(code,
-// message, op)`, WireReader's `fail`, ...) is found by the same analysis: a parameter read
-// nowhere but inside dropped message text is "message-only", and its argument is dropped at
-// every call that the type checker resolves to that helper, repeated until nothing changes
-// (so `r.u8('policy.joinPolicy')` loses its field name once WireReader's `fail` and `u8` are
-// known to use it only for messages). The rules that keep behaviour identical:
+// so `message` is the code itself (an empty string when the code is not a plain name, a
+// literal, a property path or a template of those). A helper that only formats a message
+// (`fail(field, reason)`, `sdkError(code, message, op)`, WireReader's `fail`, ...) is found
+// by the same analysis: a parameter read nowhere but inside dropped message text is
+// "message-only", and its argument is dropped at every call that the type checker resolves
+// to that helper, repeated until nothing changes (so `r.u8('policy.joinPolicy')` loses its
+// field name once WireReader's `fail` and `u8` are known to use it only for messages).
+// The rules that keep behaviour identical:
 //   - only text that ends up in an E2eeError message goes (TypeError / RangeError of caller
 //     bugs keep theirs);
 //   - a dropped expression must not assign, increment, delete, await or yield (the site is
@@ -81,9 +82,13 @@ function mutates(node: ts.Node): boolean {
   return found;
 }
 
-/** A code expression cheap and pure enough to repeat as the message: a name, a literal, or `a.b.c`. */
+/**
+ * A code expression cheap and pure enough to repeat as the message: a name, a literal,
+ * `a.b.c`, or a template of those (`E2E_ERR_RELAY_${name}`).
+ */
 function repeatableCode(node: ts.Expression): boolean {
   if (ts.isIdentifier(node) || ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return true;
+  if (ts.isTemplateExpression(node)) return node.templateSpans.every((span) => repeatableCode(span.expression));
   return ts.isPropertyAccessExpression(node) && !node.questionDotToken && ts.isIdentifier(node.name) && repeatableCode(node.expression);
 }
 

@@ -56,6 +56,15 @@ class Reader {
     return v;
   }
 }
+/** A subclass whose code is a template: the message repeats the template. */
+class Refusal extends E2eeError {
+  constructor(name: string, detail: string) {
+    super(\`E2E_ERR_RELAY_\${name}\`, \`refused: \${detail}\`, 'relay');
+  }
+}
+export function refuse(): E2eeError {
+  return new Refusal('HEAD_MISMATCH', 'DROP-REFUSAL-DETAIL');
+}
 /** No private member: any object of the same shape could stand in for it, so it is left alone. */
 class Structural {
   fail(field: string): never {
@@ -105,7 +114,7 @@ describe('terse E2eeError messages: the rewrite', () => {
     const text = plan.files.get(entry);
     expect(text).toBeDefined();
     // Message text and the helper arguments that exist only for it are gone.
-    expect(text).not.toMatch(/exceeds 9|SECRET-FIELD-NAME|size header|DROP-READER-REASON/);
+    expect(text).not.toMatch(/exceeds 9|SECRET-FIELD-NAME|size header|DROP-READER-REASON|DROP-REFUSAL-DETAIL/);
     expect(text).toContain('throw new E2eeError(MALFORMED, MALFORMED, \'decode thing\')');
     expect(text).toMatch(/need\(n >= 0\)|need\(0, n >= 0\)/);
     // Left alone: a mutating message, a TypeError, and the field an override reads.
@@ -139,6 +148,8 @@ describe('terse E2eeError messages: the rewrite', () => {
       expect(plain.error).toMatchObject({ code: 'E2E_ERR_MALFORMED', operation: 'decode reader' });
     }
     expect((terse.readWith!(false, 300) as { error: Error }).error.message).toBe('E2E_ERR_MALFORMED');
+    expect(terse.refuse!()).toMatchObject({ code: 'E2E_ERR_RELAY_HEAD_MISMATCH', operation: 'relay', message: 'E2E_ERR_RELAY_HEAD_MISMATCH' });
+    expect(verbose.refuse!()).toMatchObject({ code: 'E2E_ERR_RELAY_HEAD_MISMATCH', operation: 'relay', message: 'refused: DROP-REFUSAL-DETAIL' });
     expect((verbose.readWith!(false, 300) as { error: Error }).error.message).toBe('reader: KEEP-FIELD-NAME: DROP-READER-REASON');
   });
 });
