@@ -42,8 +42,8 @@ describe('bundle size budgets', () => {
   });
 
   // KNOWN FAILURE, kept visible rather than skipped: with the UI bridge in lib/bridge.js, the
-  // terser pass and terse E2eeError messages, the crypto + SDK bundle is 260,866 bytes
-  // (~254.8 KiB) at commit cdfccf0, ~5 KB over (docs/MINIPROGRAM.md "Size budgets" lists what
+  // terser pass and terse E2eeError messages, the crypto + SDK bundle is 260,943 bytes
+  // (~254.8 KiB) at commit b2d530a, ~5 KB over (docs/MINIPROGRAM.md "Size budgets" lists what
   // was measured). `it.fails` passes while the budget is missed and turns red the day the
   // bundle fits: then make this a plain `it`.
   it.fails('the crypto + SDK bundle is within 250 KB', async () => {
