@@ -1,30 +1,23 @@
 // Pure-JS backend on @noble/*: the mini program's backend (no WebAssembly, no node:crypto).
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
+import { L, Point, expandSeed, x25519, type EdwardsPoint, type ExpandedSeed } from './curve25519';
 import { LruCache, bytesKey } from './lru-cache';
 import { SecretKeyCache } from './secret-key-cache';
 import type { RawBackend } from './types';
-
-const Point = ed25519.Point;
-const L = Point.Fn.ORDER;
 
 /**
  * RFC 8032 signing with the expanded key prepared once per seed array (the identity state
  * keeps one array across calls): saves the public-key multiplication @noble/curves' `sign`
  * repeats on every call. The cache is a WeakMap keyed by the seed object (secret-key-cache.ts).
  */
-const signingKeys = new SecretKeyCache<{ prefix: Uint8Array; scalar: bigint; publicKey: Uint8Array }>();
-function prepareSigningKey(seed: Uint8Array) {
-  const { prefix, scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(seed);
-  return { prefix: prefix.slice(), scalar, publicKey: pointBytes };
-}
+const signingKeys = new SecretKeyCache<ExpandedSeed>();
 
 function signRfc8032(seed: Uint8Array, message: Uint8Array): Uint8Array {
-  const { prefix, scalar, publicKey } = signingKeys.get(seed, prepareSigningKey);
+  const { prefix, scalar, publicKey } = signingKeys.get(seed, expandSeed);
   const r = bytesToNumberLE(sha512.create().update(prefix).update(message).digest()) % L;
   const R = Point.BASE.multiply(r).toBytes();
   const k = bytesToNumberLE(sha512.create().update(R).update(publicKey).update(message).digest()) % L;
@@ -42,12 +35,12 @@ function signRfc8032(seed: Uint8Array, message: Uint8Array): Uint8Array {
  * table is about 130 KB of heap; the bound keeps the total near 4 MB, and an evicted key's table
  * goes with its point.
  */
-const VERIFY_KEYS = new LruCache<{ point: InstanceType<typeof Point>; uses: number }>(32);
+const VERIFY_KEYS = new LruCache<{ point: EdwardsPoint; uses: number }>(32);
 const PRECOMPUTE_AFTER = 4;
 const PRECOMPUTE_WINDOW = 4;
 
 /** Throws on an encoding that is not a curve point (strict RFC 8032 decoding, y < p). */
-function verificationPoint(publicKey: Uint8Array): InstanceType<typeof Point> {
+function verificationPoint(publicKey: Uint8Array): EdwardsPoint {
   const id = bytesKey(publicKey);
   let entry = VERIFY_KEYS.get(id);
   if (entry === undefined) {
@@ -90,7 +83,7 @@ function openOrNull(open: () => Uint8Array): Uint8Array | null {
 
 export const nobleBackend: RawBackend = {
   name: 'noble',
-  ed25519PublicKey: (seed) => signingKeys.get(seed, prepareSigningKey).publicKey.slice(),
+  ed25519PublicKey: (seed) => signingKeys.get(seed, expandSeed).publicKey.slice(),
   ed25519Sign: signRfc8032,
   // Strict RFC 8032 decoding (y < p) and the cofactorless equation; the shared policy runs first anyway.
   ed25519Verify: (publicKey, message, signature) => {

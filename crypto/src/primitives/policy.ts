@@ -16,7 +16,7 @@
 //   Ed25519 signature: 64 bytes; R canonical and not small-order; S < L.
 //   X25519: an all-zero shared secret is rejected (index.ts), which covers every
 //     low-order input point.
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { Point } from './curve25519';
 import { LruCache, bytesKey } from './lru-cache';
 import { SecretKeyCache } from './secret-key-cache';
 
@@ -101,7 +101,7 @@ export function ed25519PublicKeyVerdictUncached(publicKey: Uint8Array): PublicKe
   if (enc === 'SmallOrder') return 'SmallOrderKey';
   let point;
   try {
-    point = ed25519.Point.fromBytes(publicKey, false);
+    point = Point.fromBytes(publicKey, false);
   } catch {
     return 'NotOnCurve';
   }
