@@ -3,39 +3,41 @@
 // secret in here: entries are keyed by value and live until evicted.
 
 export class LruCache<V> {
-  readonly #max: number;
-  readonly #map = new Map<string, V>();
+  // TypeScript-private rather than #private: ES2017 has no #fields, and their downlevel
+  // form (a WeakMap per field plus helpers) costs the mini program bundle ~0.5 KB.
+  private readonly max: number;
+  private readonly map = new Map<string, V>();
 
   constructor(max: number) {
     if (!Number.isSafeInteger(max) || max < 1) throw new RangeError(`"max" expected a positive integer, got ${max}`);
-    this.#max = max;
+    this.max = max;
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.map.size;
   }
 
   get(key: string): V | undefined {
-    const value = this.#map.get(key);
+    const value = this.map.get(key);
     if (value !== undefined) {
       // Re-insert to mark as most recently used (Map keeps insertion order).
-      this.#map.delete(key);
-      this.#map.set(key, value);
+      this.map.delete(key);
+      this.map.set(key, value);
     }
     return value;
   }
 
   set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
     }
   }
 
   clear(): void {
-    this.#map.clear();
+    this.map.clear();
   }
 }
 

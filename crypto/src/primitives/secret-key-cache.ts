@@ -14,24 +14,25 @@ interface Entry<V> {
 }
 
 export class SecretKeyCache<V> {
-  #entries = new WeakMap<Uint8Array, Entry<V>>();
+  // TypeScript-private rather than #private: see lru-cache.ts.
+  private entries = new WeakMap<Uint8Array, Entry<V>>();
 
   /** The prepared value for `secret` if one is cached and `secret` still holds the same bytes. */
   peek(secret: Uint8Array): V | undefined {
-    const hit = this.#entries.get(secret);
+    const hit = this.entries.get(secret);
     return hit !== undefined && equalBytes(hit.copy, secret) ? hit.value : undefined;
   }
 
   /** The prepared value for `secret`, computing it with `prepare` on a miss or after `secret` changed. */
   get(secret: Uint8Array, prepare: (secret: Uint8Array) => V): V {
-    const hit = this.#entries.get(secret);
+    const hit = this.entries.get(secret);
     if (hit !== undefined) {
       if (equalBytes(hit.copy, secret)) return hit.value;
       wipe(hit.copy);
-      this.#entries.delete(secret);
+      this.entries.delete(secret);
     }
     const value = prepare(secret);
-    this.#entries.set(secret, { copy: secret.slice(), value });
+    this.entries.set(secret, { copy: secret.slice(), value });
     return value;
   }
 }
