@@ -15,7 +15,9 @@
 // classes (see NOBLE_ASSIGNED_FIELDS) have their class fields emitted as constructor
 // assignments instead of ES2017 `defineProperty` helper calls. And E2eeError messages lose
 // their free-text detail (code and operation stay): scripts/terse-errors.ts, off with
-// `--verbose-errors` (npm run build:miniprogram -- --verbose-errors).
+// `--verbose-errors` (npm run build:miniprogram -- --verbose-errors). Last, the functions
+// terser inlined as `function(e){...}(x)` are written as arrows, `(e=>{...})(x)`, where that
+// cannot change what the code does (scripts/iife-arrows.ts says why).
 import { readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -206,7 +208,8 @@ async function bundle(entry: string, outfile: string | undefined, plugins: Plugi
   if (!out) throw new Error('esbuild produced no output');
   // The banner goes on after terser, so that terser neither renames its `globalThis` nor
   // takes the `"use strict"` after it for anything but what esbuild wrote.
-  const code = `${GLOBAL_THIS_BINDING}\n${await terserPass(out.text)}`;
+  const { iifesToArrows } = await import('./iife-arrows');
+  const code = `${GLOBAL_THIS_BINDING}\n${(await iifesToArrows(await terserPass(out.text))).code}`;
   const leftover = requiresIn(code).filter((spec) => !allowedRequires.includes(spec));
   if (leftover.length) throw new Error(`bundle still requires modules: ${leftover.join(', ')}`);
   if (options.outfile) {

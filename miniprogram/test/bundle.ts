@@ -14,7 +14,7 @@ import type { LogicLayerSandbox } from './sandbox';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE_DIR = join(REPO, 'node_modules', '.cache', 'wxe2ee-miniprogram');
 /** Read by every build without being one of its inputs. */
-const BUILD_FILES = ['scripts/build-miniprogram.ts', 'scripts/terse-errors.ts', 'package-lock.json'].map((f) => join(REPO, f));
+const BUILD_FILES = ['scripts/build-miniprogram.ts', 'scripts/terse-errors.ts', 'scripts/iife-arrows.ts', 'package-lock.json'].map((f) => join(REPO, f));
 
 let cached: Promise<BundleResult> | null = null;
 let cachedBridge: Promise<BundleResult> | null = null;
