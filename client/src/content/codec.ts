@@ -29,7 +29,7 @@
 // E2E_ERR_CONTENT_MALFORMED naming the field, never the content; an unknown version or
 // type is E2E_ERR_CONTENT_UNSUPPORTED (a newer client sent it); the whole content is at
 // most MAX_CONTENT_BYTES.
-import { assertBytes, assertInteger, isBytes } from '../../../crypto/src/bytes';
+import { assertBytes, assertInteger } from '../../../crypto/src/bytes';
 import { E2eeError, MALFORMED } from '../../../crypto/src/errors';
 import { ATTACHMENT_KIND, decodeAttachmentPointer, encodeAttachmentPointer } from '../../../crypto/src/wire/attachment';
 import { WireReader, WireWriter } from '../../../crypto/src/wire/codec';
@@ -211,7 +211,7 @@ function asciiBytes(s: string): Uint8Array {
 
 /** Decodes content bytes strictly; see the diagram above. */
 export function decodeContent(bytes: Uint8Array): MessageContent {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   if (bytes.length > MAX_CONTENT_BYTES) throw contentError(CONTENT_MALFORMED, `message content: ${bytes.length} bytes exceed ${MAX_CONTENT_BYTES}`, DECODE);
   const r = new ContentReader(bytes);
   const version = r.u8('version');

@@ -4,7 +4,7 @@
 //
 // Plain data, versioned serialization; every function returns a new store and never
 // modifies its input. Time is a parameter (ms).
-import { assertBytes, assertInteger, isBytes, wipe } from '../bytes';
+import { assertBytes, assertInteger, wipe } from '../bytes';
 import { E2eeError } from '../errors';
 import { MAX_ONE_TIME_PREKEYS, SIGNED_PREKEY_RETENTION_MS } from '../limits';
 import type { Primitives } from '../primitives/types';
@@ -152,7 +152,7 @@ export function encodePrekeyStore(store: PrekeyStore): Uint8Array {
 }
 
 export function decodePrekeyStore(p: Primitives, bytes: Uint8Array): PrekeyStore {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'prekey store');
   const version = r.u8('version');
   if (version !== PREKEY_STORE_VERSION) r.fail('version', `unsupported version ${version}`);

@@ -7,7 +7,7 @@
 //   || u32 len || groupInfo (encoded GroupInfo; len 0 = none)
 //   || u8 alarmReason (0 none, 1 bad-mac, 2 unopenable-envelope, 3 bad-group-info) || u32 alarmEpoch
 //   || u8 removed (0|1)
-import { assertBytes, equalBytes, isBytes } from '../bytes';
+import { assertBytes, equalBytes } from '../bytes';
 import { MAX_MEMBER_STATE_BYTES, MAX_PUBLIC_STATE_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
 import { deriveEpochKeys } from '../epoch/schedule';
@@ -120,7 +120,7 @@ export function encodeGroupMemberState(state: GroupMemberState): Uint8Array {
 }
 
 export function decodeGroupMemberState(p: Primitives, bytes: Uint8Array): GroupMemberState {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'group member state');
   if (bytes.length > MAX_MEMBER_STATE_BYTES) r.fail('length', `exceeds ${MAX_MEMBER_STATE_BYTES} bytes`);
   const version = r.u8('version');

@@ -8,7 +8,7 @@
 // The header is public: the relay routes by `recipient` without any key. The header is
 // the AEAD's associated data; the entry that carries the envelope lists its hash and
 // is signed, which authenticates it.
-import { isBytes } from '../bytes';
+import { assertBytes, isBytes } from '../bytes';
 import { HASH } from '../labels';
 import { MAX_ENVELOPE_PAYLOAD_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
@@ -101,7 +101,7 @@ function readHeader(r: WireReader): EnvelopeHeader {
 
 /** Strict decoder of a whole envelope. */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'envelope');
   const header = readHeader(r);
   const sealed = r.bytes32('sealed', MAX_ENVELOPE_PAYLOAD_BYTES, AEAD_TAG_BYTES);

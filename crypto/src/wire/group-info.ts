@@ -8,7 +8,7 @@
 //
 // A group-info entry starting epoch e is sealed under the group-info key of epoch e-1,
 // which every member before the entry holds (the key of epoch e depends on the entry).
-import { isBytes, utf8DecodeStrict, utf8Encode } from '../bytes';
+import { assertBytes, utf8DecodeStrict, utf8Encode } from '../bytes';
 import { WireReader, WireWriter } from './codec';
 
 export const GROUP_INFO_VERSION = 1;
@@ -39,7 +39,7 @@ export function encodeGroupInfo(info: GroupInfo): Uint8Array {
 }
 
 export function decodeGroupInfo(bytes: Uint8Array): GroupInfo {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'group info');
   const version = r.u8('version');
   if (version !== GROUP_INFO_VERSION) r.fail('version', `unsupported version ${version}`);

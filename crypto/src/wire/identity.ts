@@ -10,7 +10,7 @@
 //
 // Each prekey is signed on its own, so the relay can hand out one-time prekeys one by one
 // and cannot substitute a key of its own for any of them.
-import { isBytes } from '../bytes';
+import { assertBytes } from '../bytes';
 import { BAD_SIGNATURE, E2eeError } from '../errors';
 import { signWithLabel, verifyWithLabel } from '../kdf';
 import { SIG } from '../labels';
@@ -69,7 +69,7 @@ export function encodePrekeyBundle(b: PrekeyBundle): Uint8Array {
 
 /** Strict structural decoder; signatures are checked by verifyPrekeyBundle. */
 export function decodePrekeyBundle(bytes: Uint8Array): PrekeyBundle {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'prekey bundle');
   const version = r.u8('version');
   if (version !== PREKEY_BUNDLE_VERSION) r.fail('version', `unsupported version ${version}`);

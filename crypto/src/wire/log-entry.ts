@@ -8,7 +8,7 @@
 // The signature (label "sig log entry") covers content || confirmationMac, so it covers
 // every envelope hash. The entry hash (key schedule input) covers content only; the
 // head hash (chain link, transcript hash) covers the whole entry.
-import { assertBytes, assertInteger, isBytes } from '../bytes';
+import { assertBytes, assertInteger } from '../bytes';
 import { HASH } from '../labels';
 import {
   MAX_GROUP_MEMBERS,
@@ -298,7 +298,7 @@ export function encodeLogEntry(entry: LogEntry): Uint8Array {
 
 /** Strict decoder: one encoding per entry, every count and length capped, no trailing bytes. */
 export function decodeLogEntry(bytes: Uint8Array): LogEntry {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'log entry');
   if (bytes.length > MAX_LOG_ENTRY_BYTES) r.fail('length', `exceeds ${MAX_LOG_ENTRY_BYTES} bytes`);
   const version = r.u8('version');

@@ -7,7 +7,7 @@
 //
 // flags bit 0 = leave requested (pending removal); other bits must be zero.
 // Members are strictly ascending by member ID.
-import { assertBytes, equalBytes, isBytes } from '../bytes';
+import { assertBytes, equalBytes } from '../bytes';
 import { memberIdOf } from '../identity/member-id';
 import { MAX_GROUP_MEMBERS, MAX_PUBLIC_STATE_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
@@ -68,7 +68,7 @@ export function encodePublicGroupState(state: PublicGroupState): Uint8Array {
  * members), so a corrupted store is caught on load.
  */
 export function decodePublicGroupState(p: Primitives, bytes: Uint8Array): PublicGroupState {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'public group state');
   if (bytes.length > MAX_PUBLIC_STATE_BYTES) r.fail('length', `exceeds ${MAX_PUBLIC_STATE_BYTES} bytes`);
   const version = r.u8('version');

@@ -7,7 +7,7 @@
 //
 // The joiner checks publicState.headHash == entry.prevHash, folds the add entry on it
 // (which verifies the adder's signature), derives the epoch secret and checks the MAC.
-import { isBytes } from '../bytes';
+import { assertBytes } from '../bytes';
 import { MAX_PUBLIC_STATE_BYTES } from '../limits';
 import { WireReader, WireWriter } from './codec';
 
@@ -33,7 +33,7 @@ export function encodeWelcomePayload(w: WelcomePayload): Uint8Array {
 }
 
 export function decodeWelcomePayload(bytes: Uint8Array): WelcomePayload {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'welcome');
   const version = r.u8('version');
   if (version !== WELCOME_VERSION) r.fail('version', `unsupported version ${version}`);
@@ -45,7 +45,7 @@ export function decodeWelcomePayload(bytes: Uint8Array): WelcomePayload {
 }
 
 export function decodeEpochSecretPayload(bytes: Uint8Array): Uint8Array {
-  if (!isBytes(bytes)) throw new TypeError('"bytes" expected Uint8Array');
+  assertBytes('bytes', bytes);
   const r: WireReader = new WireReader(bytes, 'epoch secret payload');
   const secret = r.fixed('joinerSecret', 32);
   r.end();
