@@ -123,11 +123,16 @@ const profiler = {
     this.session.connect();
     await this.session.post('Profiler.enable');
     await this.session.post('Profiler.start');
+    if (process.env.WXE2EE_BENCH_HEAP_PROFILE) await this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   },
   async stopInto(dir: string): Promise<void> {
     if (!this.session) return;
     const { profile } = await this.session.post('Profiler.stop');
     writeFileSync(join(dir, `receivers-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    if (process.env.WXE2EE_BENCH_HEAP_PROFILE) {
+      const heap = await this.session.post('HeapProfiler.stopSampling');
+      writeFileSync(join(dir, `receivers-${process.pid}.heapprofile`), JSON.stringify(heap.profile));
+    }
     this.session.disconnect();
     this.session = null;
   },
