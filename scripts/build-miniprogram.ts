@@ -70,13 +70,25 @@ export const GLOBAL_THIS_BINDING = 'var globalThis=(new Function("return this"))
 /**
  * noble modules whose class fields are emitted as assignments in the constructor
  * (TypeScript's useDefineForClassFields: false) rather than as one `__publicField(this, ...)`
- * call per field, which is how esbuild lowers a field to ES2017. For these classes the two
- * are the same: plain hash state (SHA-2, HMAC, Poly1305, the Merkle-Damgard base) with no
- * accessor, no static field, no freeze and no subclass that redeclares a field its base
- * sets. Files with static fields (edwards, ed25519) or frozen instances (modular) keep the
- * define semantics: there a static assignment would also stop tree shaking.
+ * call per field, which is how esbuild lowers a field to ES2017. The two differ only when a
+ * field's name is also an accessor or a frozen/read-only property on the prototype chain,
+ * when a subclass redeclares a field its base class sets, or when code asks whether a field
+ * that was declared without a value and never assigned exists (`in`, hasOwnProperty, key
+ * enumeration). None of that happens in these files (@noble/* 2.4.0, checked one by one):
+ * - hash state (`hashes/_md`, `sha2`, `hmac`; `ciphers/_poly1305`): plain fields, no
+ *   accessor, no static field, no freeze;
+ * - `curves/abstract/edwards`: the point class sets X, Y, Z, T in its constructor before
+ *   `Object.freeze(this)`, its accessors are the lower-case `x`, `y`; its statics (BASE, ZERO,
+ *   Fp, Fn) go on a fresh class; PrimeEdwardsPoint (static declarations without values) is
+ *   not in the bundle;
+ * - `curves/abstract/modular`: `_Field` assigns ORDER, BITS, BYTES, isLE in its constructor
+ *   (ZERO, ONE as initialisers, before the body, as with define) and then freezes itself; its
+ *   frozen prototype holds only methods, none named like a field; `_lengths` and `_mod` are only
+ *   read (undefined when absent, as when defined empty);
+ * - `curves/abstract/curve`: ScalarMultiplier has no accessor, no subclass and no freeze, and
+ *   its one field set later (`baseCanBeBlinded`, a lazy cache) is read as undefined first.
  */
-export const NOBLE_ASSIGNED_FIELDS = /[\\/]node_modules[\\/]@noble[\\/](hashes[\\/](_md|sha2|hmac)|ciphers[\\/]_poly1305)\.js$/;
+export const NOBLE_ASSIGNED_FIELDS = /[\\/]node_modules[\\/]@noble[\\/](hashes[\\/](_md|sha2|hmac)|ciphers[\\/]_poly1305|curves[\\/]abstract[\\/](edwards|modular|curve))\.js$/;
 
 const nobleFieldsAsAssignments: Plugin = {
   name: 'noble-fields-as-assignments',
