@@ -16,7 +16,8 @@
 //   Ed25519 signature: 64 bytes; R canonical and not small-order; S < L.
 //   X25519: an all-zero shared secret is rejected (index.ts), which covers every
 //     low-order input point.
-import { Point } from './curve25519';
+import { numberToBytesLE } from '@noble/curves/utils.js';
+import { L, Point } from './curve25519';
 import { LruCache, bytesKey } from './lru-cache';
 import { SecretKeyCache } from './secret-key-cache';
 
@@ -27,29 +28,17 @@ export type SignatureVerdict = 'ok' | 'NonCanonicalR' | 'SmallOrderR' | 'NonCano
 
 /**
  * The y coordinates (little-endian, sign bit cleared) of the 8 small-order points:
- * identity (y = 1), the point of order 2 (y = p - 1), the two of order 4 (y = 0) and
- * the four of order 8 (two y values, each with both signs of x). With the sign bit
+ * y = 0 (the two of order 4), y = 1 (identity), y = p - 1 (the point of order 2), and
+ * y = Y8, p - Y8 (the four of order 8, each y with both signs of x). With the sign bit
  * masked, this covers every canonical encoding; encodings with y >= p are rejected
  * as non-canonical before this list is consulted.
  */
-const SMALL_ORDER_Y_HEX = [
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-] as const;
-
-function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-const SMALL_ORDER_Y = SMALL_ORDER_Y_HEX.map(fromHex);
+const P = Point.Fp.ORDER;
+const Y8 = BigInt('0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826');
+const SMALL_ORDER_Y = [BigInt(0), BigInt(1), P - BigInt(1), Y8, P - Y8].map((y) => numberToBytesLE(y, 32));
 
 /** L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
-const GROUP_ORDER_LE = fromHex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010');
+const GROUP_ORDER_LE = numberToBytesLE(L, 32);
 
 /** y >= p = 2^255 - 19, reading the 32 bytes little-endian with the sign bit (bit 255) cleared. */
 function yIsNonCanonical(encoded: Uint8Array): boolean {
