@@ -11,7 +11,7 @@ import { assertBytes, equalBytes } from '../bytes';
 import { MAX_MEMBER_STATE_BYTES, MAX_PUBLIC_STATE_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
 import { deriveEpochKeys } from '../epoch/schedule';
-import { WireReader, WireWriter } from '../wire/codec';
+import { assertVersion, WireReader, WireWriter } from '../wire/codec';
 import { decodeGroupInfo, encodeGroupInfo, type GroupInfo } from '../wire/group-info';
 import { MAX_GROUP_INFO_BYTES } from '../wire/welcome';
 import { decodePublicGroupState, encodePublicGroupState, type PublicGroupState } from '../wire/public-state';
@@ -103,7 +103,7 @@ export function hasPendingRemoval(state: GroupMemberState | PublicGroupState): b
 }
 
 export function encodeGroupMemberState(state: GroupMemberState): Uint8Array {
-  if (state.version !== MEMBER_STATE_VERSION) throw new RangeError(`"version" expected ${MEMBER_STATE_VERSION}`);
+  assertVersion(state.version, MEMBER_STATE_VERSION);
   const pub = encodePublicGroupState(state.public);
   const info = state.groupInfo ? encodeGroupInfo(state.groupInfo) : new Uint8Array(0);
   const w = new WireWriter(128 + pub.length + info.length)

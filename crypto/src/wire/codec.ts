@@ -208,3 +208,8 @@ export class WireReader {
     if (this.offset !== this.input.length) this.fail('end', `${this.input.length - this.offset} trailing bytes`);
   }
 }
+
+/** For encoders: a value whose `version` is not the one this code writes is a caller bug. */
+export function assertVersion(version: unknown, expected: number): void {
+  if (version !== expected) throw new RangeError(`"version" expected ${expected}`);
+}

@@ -13,7 +13,7 @@ import { HASH } from '../labels';
 import { MAX_ENVELOPE_PAYLOAD_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
 import { labelledHash } from '../identity/labelled-hash';
-import { WireReader, WireWriter } from './codec';
+import { assertVersion, WireReader, WireWriter } from './codec';
 import { GROUP_ID_BYTES } from './log-entry';
 
 export const ENVELOPE_VERSION = 1;
@@ -56,7 +56,7 @@ export interface Envelope extends EnvelopeHeader {
 export const ENVELOPE_HEADER_BYTES = 91;
 
 export function encodeEnvelopeHeader(h: EnvelopeHeader): Uint8Array {
-  if (h.version !== ENVELOPE_VERSION) throw new RangeError(`"version" expected ${ENVELOPE_VERSION}`);
+  assertVersion(h.version, ENVELOPE_VERSION);
   const kind = ENVELOPE_KIND[h.kind];
   const prekeyKind = PREKEY_KIND[h.prekeyKind];
   if (!kind) throw new TypeError('"kind" is not an envelope kind');

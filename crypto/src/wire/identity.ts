@@ -15,7 +15,7 @@ import { BAD_SIGNATURE, E2eeError } from '../errors';
 import { signWithLabel, verifyWithLabel } from '../kdf';
 import { SIG } from '../labels';
 import type { Primitives } from '../primitives/types';
-import { WireReader, WireWriter } from './codec';
+import { assertVersion, WireReader, WireWriter } from './codec';
 
 export const PREKEY_BUNDLE_VERSION = 1;
 
@@ -59,7 +59,7 @@ function readPrekey(r: WireReader, field: string): SignedPublicPrekey {
 }
 
 export function encodePrekeyBundle(b: PrekeyBundle): Uint8Array {
-  if (b.version !== PREKEY_BUNDLE_VERSION) throw new RangeError(`"version" expected ${PREKEY_BUNDLE_VERSION}`);
+  assertVersion(b.version, PREKEY_BUNDLE_VERSION);
   const w = new WireWriter(240).u8(PREKEY_BUNDLE_VERSION).fixed(b.identityKey, 32);
   writePrekey(w, b.signedPrekey);
   w.u8(b.oneTimePrekey ? 1 : 0);

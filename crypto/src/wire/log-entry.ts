@@ -19,7 +19,7 @@ import {
 } from '../limits';
 import type { Primitives } from '../primitives/types';
 import { labelledHash } from '../identity/labelled-hash';
-import { WireReader, WireWriter } from './codec';
+import { assertVersion, WireReader, WireWriter } from './codec';
 
 export const LOG_ENTRY_VERSION = 1;
 /** Group IDs are 16 random bytes (the message header carries them too). */
@@ -261,7 +261,7 @@ function readBody(r: WireReader, kind: EntryKind): EntryBody {
 
 /** The content bytes: what the entry hash covers and the signature covers (with the MAC). */
 export function encodeLogEntryContent(content: LogEntryContent): Uint8Array {
-  if (content.version !== LOG_ENTRY_VERSION) throw new RangeError(`"version" expected ${LOG_ENTRY_VERSION}`);
+  assertVersion(content.version, LOG_ENTRY_VERSION);
   assertInteger('epoch', content.epoch, 0, MAX_EPOCH);
   if (!ENTRY_KIND[content.body?.kind]) throw new TypeError('"body.kind" is not an entry kind');
   if (content.recipients.length > MAX_GROUP_MEMBERS) throw new RangeError('"recipients" exceeds the group size');

@@ -11,7 +11,7 @@ import { assertBytes, equalBytes } from '../bytes';
 import { memberIdOf } from '../identity/member-id';
 import { MAX_GROUP_MEMBERS, MAX_PUBLIC_STATE_BYTES } from '../limits';
 import type { Primitives } from '../primitives/types';
-import { WireReader, WireWriter } from './codec';
+import { assertVersion, WireReader, WireWriter } from './codec';
 import { compareIds, GROUP_ID_BYTES, readPolicy, ROLE, writePolicy, type GroupPolicy, type Role } from './log-entry';
 
 export const PUBLIC_STATE_VERSION = 1;
@@ -40,7 +40,7 @@ export interface PublicGroupState {
 const ROLE_BY_VALUE = new Map<number, Role>((Object.keys(ROLE) as Role[]).map((k) => [ROLE[k], k]));
 
 export function encodePublicGroupState(state: PublicGroupState): Uint8Array {
-  if (state.version !== PUBLIC_STATE_VERSION) throw new RangeError(`"version" expected ${PUBLIC_STATE_VERSION}`);
+  assertVersion(state.version, PUBLIC_STATE_VERSION);
   if (state.members.length < 1 || state.members.length > MAX_GROUP_MEMBERS) {
     throw new RangeError(`"members" expected 1..${MAX_GROUP_MEMBERS}`);
   }
