@@ -47,7 +47,7 @@ const log = (s: string) => process.stderr.write(`[client-send-latency] ${s}\n`);
 const wallNow = () => performance.timeOrigin + performance.now();
 const MARK = /\[n=(\d+)\]/;
 
-type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean } | { op: 'settle'; groupId: string; logLength: number } | { op: 'mark' } | { op: 'report' } | { op: 'close' };
+type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean; persistDelayMs?: number } | { op: 'settle'; groupId: string; logLength: number } | { op: 'mark' } | { op: 'report' } | { op: 'close' };
 type FromWorker =
   | { op: 'opened'; memberIds: string[] }
   | { op: 'joined'; groupId: string }
@@ -72,7 +72,7 @@ async function worker(): Promise<void> {
       if (m.op === 'open') {
         const p = await loadDefaultPrimitives(nodeRandom);
         for (let i = 0; i < m.count; i++) {
-          const d = await openNodeDevice({ dataDir: join(m.dir, `m${i}`), relayUrl: m.relayUrl, primitives: p, fsync: m.fsync });
+          const d = await openNodeDevice({ dataDir: join(m.dir, `m${i}`), relayUrl: m.relayUrl, primitives: p, fsync: m.fsync, ...(m.persistDelayMs ? { engine: { persistDelayMs: m.persistDelayMs } } : {}) });
           devices.push(d);
           d.client.on('status', (s) => {
             if (s.status === 'active') send({ op: 'joined', groupId: bytesToHex(s.groupId) });
@@ -188,7 +188,8 @@ export async function run(args: string[]): Promise<void> {
   const members = intFlag(args, 'members', quick ? 10 : 100);
   const messages = intFlag(args, 'messages', quick ? 100 : 1_000) + WARMUP;
   const fsync = args.includes('--fsync');
-  /** Diagnostic only (the figure is at 50/s): --rate=N and --workers=N. */
+  /** Diagnostic only (the figure is at 50/s with the SDK's defaults): --rate=N, --workers=N, --persist-delay-ms=N. */
+  const persistDelayMs = args.some((a) => a.startsWith('--persist-delay-ms=')) ? intFlag(args, 'persist-delay-ms', 1) : undefined;
   const rate = intFlag(args, 'rate', RATE_PER_S);
   const workerCount = intFlag(args, 'workers', WORKERS);
   /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
@@ -212,7 +213,7 @@ export async function run(args: string[]): Promise<void> {
       // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker's message phase there.
       const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const h = new WorkerHandle(child);
-      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(dir, `w${w}`), count: Math.min(per, members - w * per), fsync });
+      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(dir, `w${w}`), count: Math.min(per, members - w * per), fsync, ...(persistDelayMs ? { persistDelayMs } : {}) });
       workers.push(h);
     }
     const ids = (await Promise.all(workers.map((h) => h.next('opened', 300_000)))).flatMap((o) => o.memberIds);

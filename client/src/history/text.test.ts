@@ -28,6 +28,7 @@ describe('indexTerms and parseQuery', () => {
     const [yi, yuan] = ['医'.codePointAt(0)!, '院'.codePointAt(0)!];
     expect(new Set(t.cjk)).toEqual(new Set([unigramKey(yi), unigramKey(yuan), bigramKey(yi, yuan), bigramKey(yuan, yi)]));
     expect(t.cjk.length).toBe(4);
+    expect(t.cjk).toEqual([...t.cjk].sort((a, b) => a - b));
     expect(t.words).toEqual(['go']);
   });
 

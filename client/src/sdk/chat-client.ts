@@ -187,8 +187,10 @@ export class ChatClient {
   }
 
   get memberIdHex(): string {
-    return bytesToHex(this.account.memberId);
+    // The device identity never changes: computed once (UIs and event handlers ask per message).
+    return (this.memberIdHexCache ??= bytesToHex(this.account.memberId));
   }
+  private memberIdHexCache: string | undefined;
 
   get identityKey(): Uint8Array {
     return this.account.identity.publicKey.slice();
