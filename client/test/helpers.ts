@@ -16,6 +16,7 @@ import { createChatClient, type ChatClient, type ChatEvents } from '../src/sdk/c
 import type { EngineOptions } from '../src/sdk/group-engine';
 import type { IncomingPlaintext } from '../src/sdk/messaging-seam';
 import { bytesToHex, utf8DecodeStrict } from '../../crypto/src/bytes';
+import { isE2eeError } from '../../crypto/src/errors';
 
 await loadBackends();
 export const p: Primitives = primitivesFor('node', nodeRandom);
@@ -147,4 +148,14 @@ export async function until(what: string, check: () => boolean | Promise<boolean
 
 export function hex(b: Uint8Array): string {
   return bytesToHex(b);
+}
+
+/** The E2eeError code a promise rejects with, 'ok' when it resolves, or a description of another failure. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (e) {
+    return isE2eeError(e) ? e.code : `not an E2eeError: ${String(e)}`;
+  }
 }

@@ -3,7 +3,6 @@
 // verifies every bundle, and caches them. A relay that lies in that answer gets no commit.
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes } from '../../crypto/src/bytes';
-import { isE2eeError } from '../../crypto/src/errors';
 import { createPrekeyStore, prekeyBundleOf } from '../../crypto/src/identity/prekeys';
 import { decodePrekeyBundlesResponse, encodePrekeyBundlesResponse, type PrekeyBundlesItem } from '../../crypto/src/wire/http-bodies';
 import { decodePrekeyBundle, encodePrekeyBundle } from '../../crypto/src/wire/identity';
@@ -12,7 +11,7 @@ import { nodePlatform } from '../src/net/node-platform';
 import type { HttpResponse, Platform } from '../src/net/types';
 import { createChatClient, type ChatClient } from '../src/sdk/chat-client';
 import { createMemoryStore } from '../src/store/memory-store';
-import { p, until } from './helpers';
+import { codeOf, p, until } from './helpers';
 
 interface Node {
   client: ChatClient;
@@ -71,15 +70,6 @@ async function group(others: number): Promise<{ g: Uint8Array; admin: Node; rest
   const epoch = alice.client.group(g)!.epoch;
   for (const m of [admin, ...rest]) await until('everyone at the epoch', () => m.client.group(g)?.epoch === epoch);
   return { g, admin, rest: [alice, ...rest] };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (e) {
-    return isE2eeError(e) ? e.code : `not an E2eeError: ${String(e)}`;
-  }
 }
 
 const bundleRequests = (n: Node) => n.requests.filter((r) => r.endsWith('/prekey-bundles')).length;

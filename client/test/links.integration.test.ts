@@ -1,22 +1,12 @@
 // Invite links under each join policy, and concurrent commits.
 import { afterEach, describe, expect, it } from 'vitest';
-import { isE2eeError } from '../../crypto/src/errors';
-import { hex, startWorld, until, type Member, type World } from './helpers';
+import { codeOf, hex, startWorld, until, type Member, type World } from './helpers';
 
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (e) {
-    return isE2eeError(e) ? e.code : `not an E2eeError: ${String(e)}`;
-  }
-}
 
 const inOneHour = () => Date.now() + 3_600_000;
 

@@ -4,22 +4,13 @@ import { isE2eeError } from '../../crypto/src/errors';
 import { decryptGroupMessage } from '../../crypto/src/message/decrypt';
 import { groupKey, decodeReceiverRecord, decodeSenderRecord } from '../src/sdk/group-records';
 import { encryptGroupMessage } from '../../crypto/src/message/encrypt';
-import { hex, p, startWorld, until, type Member, type World } from './helpers';
+import { codeOf, hex, p, startWorld, until, type Member, type World } from './helpers';
 
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (e) {
-    return isE2eeError(e) ? e.code : `not an E2eeError: ${String(e)}`;
-  }
-}
 
 /** alice (owner) creates a group and adds everyone else; all active. */
 async function groupOf(names: string[], policy = {}): Promise<{ g: Uint8Array; all: Member[] }> {
