@@ -1679,7 +1679,6 @@ export class GroupEngine implements GroupMessaging {
     return this.queueOf(s.hex)(() => this.fetchLog(s));
   }
 
-  /** Resolves once every queued step of the group has run. */
   /** Resolves once every queued step of the group has run and what it received is persisted and ACKed. */
   idle(groupId: Uint8Array | string): Promise<void> {
     const hex = typeof groupId === 'string' ? groupId.toLowerCase() : bytesToHex(groupId);

@@ -31,6 +31,23 @@ const ids = (min: number, max: number) =>
 const id = (byte: number) => new Uint8Array(32).fill(byte);
 const requestBytes = (count: number, list: Uint8Array[]) => Uint8Array.of(count >> 8, count & 0xff, ...list.flatMap((x) => [...x]));
 
+/** Random bytes either decode to a value that encodes back to the same bytes, or fail as E2E_ERR_MALFORMED. */
+function canonicalOrMalformed<T>(decode: (b: Uint8Array) => T, encode: (v: T) => Uint8Array, maxLength: number): void {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength }), (bytes) => {
+      let v: T;
+      try {
+        v = decode(bytes);
+      } catch (e) {
+        expect(isE2eeError(e, 'E2E_ERR_MALFORMED')).toBe(true);
+        return;
+      }
+      expect(encode(v)).toEqual(bytes);
+    }),
+    { numRuns: 300 },
+  );
+}
+
 describe('PrekeyBundlesRequest', () => {
   it('round-trips; truncations and trailing bytes are E2E_ERR_MALFORMED', () => {
     fc.assert(
@@ -46,19 +63,7 @@ describe('PrekeyBundlesRequest', () => {
   });
 
   it('random bytes decode canonically or fail typed', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 140 }), (bytes) => {
-        let v;
-        try {
-          v = decodePrekeyBundlesRequest(bytes);
-        } catch (e) {
-          expect(isE2eeError(e, 'E2E_ERR_MALFORMED')).toBe(true);
-          return;
-        }
-        expect(encodePrekeyBundlesRequest(v)).toEqual(bytes);
-      }),
-      { numRuns: 300 },
-    );
+    canonicalOrMalformed(decodePrekeyBundlesRequest, encodePrekeyBundlesRequest, 140);
   });
 
   it('refuses an empty list, more than the cap, duplicates and descending IDs', () => {
@@ -102,19 +107,7 @@ describe('PrekeyBundlesResponse', () => {
   });
 
   it('random bytes decode canonically or fail typed', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 160 }), (bytes) => {
-        let v;
-        try {
-          v = decodePrekeyBundlesResponse(bytes);
-        } catch (e) {
-          expect(isE2eeError(e, 'E2E_ERR_MALFORMED')).toBe(true);
-          return;
-        }
-        expect(encodePrekeyBundlesResponse(v)).toEqual(bytes);
-      }),
-      { numRuns: 300 },
-    );
+    canonicalOrMalformed(decodePrekeyBundlesResponse, encodePrekeyBundlesResponse, 160);
   });
 
   it('refuses more than the cap, repeated or unordered members, empty and oversize bundles', () => {
