@@ -19,7 +19,7 @@
 //   send-latency-sendok  ms  p50 and p99 of sendText() itself (encrypt, persist, relay ack)
 // Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -55,6 +55,22 @@ type FromWorker =
   | { op: 'settled' }
   | { op: 'report'; deliveries: [number, number][]; wire: [number, number][]; cpuMicros: number }
   | { op: 'error'; message: string };
+
+/**
+ * CPU time (user + system, every thread) of another process in microseconds, from Linux's
+ * /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms); undefined elsewhere.
+ */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
 
 // --- worker: hosts some receiving members -------------------------------------------------
 
@@ -125,13 +141,13 @@ const profiler = {
     await this.session.post('Profiler.start');
     if (process.env.WXE2EE_BENCH_HEAP_PROFILE) await this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   },
-  async stopInto(dir: string): Promise<void> {
+  async stopInto(dir: string, role = 'receivers'): Promise<void> {
     if (!this.session) return;
     const { profile } = await this.session.post('Profiler.stop');
-    writeFileSync(join(dir, `receivers-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    writeFileSync(join(dir, `${role}-${process.pid}.cpuprofile`), JSON.stringify(profile));
     if (process.env.WXE2EE_BENCH_HEAP_PROFILE) {
       const heap = await this.session.post('HeapProfiler.stopSampling');
-      writeFileSync(join(dir, `receivers-${process.pid}.heapprofile`), JSON.stringify(heap.profile));
+      writeFileSync(join(dir, `${role}-${process.pid}.heapprofile`), JSON.stringify(heap.profile));
     }
     this.session.disconnect();
     this.session = null;
@@ -238,6 +254,9 @@ export async function run(args: string[]): Promise<void> {
     const indexOfSeq = new Map<number, number>();
     const inflight: Promise<void>[] = [];
     workers.forEach((h) => h.send({ op: 'mark' }));
+    const relayCpuAtMark = processCpuMicros(relay.pid);
+    const senderCpuAtMark = process.cpuUsage();
+    if (process.env.WXE2EE_BENCH_PROFILE_DIR) await profiler.start();
     const t0 = performance.now();
     for (let i = 0; i < messages; i++) {
       const due = t0 + (i * 1000) / rate;
@@ -285,6 +304,15 @@ export async function run(args: string[]): Promise<void> {
         // Diagnostic: receivers' CPU per delivery (all workers' CPU since the first send / deliveries).
         const cpuMicros = reports.reduce((n, r) => n + r.cpuMicros, 0);
         emitFigure({ name: 'send-latency-receiver-cpu', impl: 'ours-node', unit: 'us', value: Math.round(cpuMicros / Math.max(1, got)), params: { ...params, per: 'delivery' } });
+        // Diagnostics: where the rest of the two cores went, per message sent (the relay's
+        // durable commit and 101-way fan-out; the sender's encryption, fsync and this loop).
+        const relayCpu = processCpuMicros(relay.pid);
+        if (relayCpu !== undefined && relayCpuAtMark !== undefined) {
+          emitFigure({ name: 'send-latency-relay-cpu', impl: 'ours-node', unit: 'us', value: Math.round((relayCpu - relayCpuAtMark) / messages), params: { ...params, per: 'message' } });
+        }
+        const senderCpu = process.cpuUsage(senderCpuAtMark);
+        if (process.env.WXE2EE_BENCH_PROFILE_DIR) await profiler.stopInto(process.env.WXE2EE_BENCH_PROFILE_DIR, 'sender');
+        emitFigure({ name: 'send-latency-sender-cpu', impl: 'ours-node', unit: 'us', value: Math.round((senderCpu.user + senderCpu.system) / messages), params: { ...params, per: 'message' } });
         const counted = sendMs.slice(WARMUP);
         emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.5), params: { ...params, percentile: 'p50' } });
         emitFigure({ name: 'send-latency-sendok', impl: 'ours-node', unit: 'ms', value: percentile(counted, 0.99), params: { ...params, percentile: 'p99' } });
