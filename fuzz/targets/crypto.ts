@@ -213,7 +213,23 @@ const httpBodyTargets: Target[] = (() => {
       bodies.encodeJoinRequestList,
     ),
     t('id-body', () => [rng.bytes(16)], (b) => bodies.decodeIdBody(b, 'blobId', 16)),
+    t(
+      'prekey-bundles-request',
+      () => [bodies.encodePrekeyBundlesRequest({ memberIds: ascendingIds(3) }), bodies.encodePrekeyBundlesRequest({ memberIds: ascendingIds(1) })],
+      bodies.decodePrekeyBundlesRequest,
+      bodies.encodePrekeyBundlesRequest,
+    ),
+    t(
+      'prekey-bundles-response',
+      () => [bodies.encodePrekeyBundlesResponse(ascendingIds(2).map((memberId) => ({ memberId, bundle: rng.bytes(140) }))), bodies.encodePrekeyBundlesResponse([])],
+      bodies.decodePrekeyBundlesResponse,
+      bodies.encodePrekeyBundlesResponse,
+    ),
   ];
+  /** n member IDs in the strictly ascending order both prekey-bundles bodies require. */
+  function ascendingIds(n: number): Uint8Array[] {
+    return Array.from({ length: n }, () => rng.bytes(32)).sort((a, b) => Buffer.compare(a, b));
+  }
 })();
 
 /** decryptGroupMessage with a receiver state from the storage-stability vectors: the message path past the decoder. */

@@ -15,7 +15,7 @@ import { startTestRelay, type TestRelay } from '../../relay/test/helpers/relay';
 import { Prng } from '../prng';
 import { FuzzFailure, type Stage, type Target } from '../target';
 
-const RELAY_LIMITS = { rateLimitPerIp: 10_000_000, sendRatePerIdentity: 1_000_000, claimRatePerMinute: 1_000_000 };
+const RELAY_LIMITS = { rateLimitPerIp: 10_000_000, sendRatePerIdentity: 1_000_000, claimRatePerMinute: 1_000_000, bundleRatePerMinute: 1_000_000 };
 
 /** A field named by a decoder message that is its first check (see target.ts). */
 function decoderFirst(message: string): boolean {
@@ -80,6 +80,8 @@ export function relayHttpTarget(): Target {
         { method: 'GET', path: (b) => `/v1/${latin1(b)}`, auth: true, body: false },
         { method: 'POST', path: (b) => `/v1/${latin1(b)}`, auth: true, body: false },
         { method: 'DELETE', path: (b) => `/v1/${latin1(b)}`, auth: true, body: false },
+        // Appended last: a route's index is the input's first byte modulo the count.
+        { method: 'POST', path: () => `/v1/groups/${groupHex}/prekey-bundles`, auth: true, body: true },
       );
       const ch = await fx.req('POST', '/v1/auth/challenge', bodies.encodeAuthChallengeRequest({ identityKey: a.identityKey }));
       const challenge = bodies.decodeAuthChallengeResponse(ch.bytes).challenge;
@@ -99,6 +101,7 @@ export function relayHttpTarget(): Target {
         withRoute(7, ascii(`blobs/${bytesToHex(rng.bytes(16))}`)),
         withRoute(8, ascii(`members/${bytesToHex(b.memberId)}/prekey-claim`)),
         withRoute(9, ascii(`groups/${groupHex}/join-requests/1`)),
+        withRoute(10, bodies.encodePrekeyBundlesRequest({ memberIds: [a.memberId, b.memberId].sort((x, y) => Buffer.compare(x, y)) })),
       );
     },
     async close() {
