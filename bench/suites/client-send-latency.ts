@@ -121,6 +121,7 @@ async function worker(): Promise<void> {
       } else if (m.op === 'report') {
         const cpu = process.cpuUsage(cpuAtMark);
         if (process.env.WXE2EE_BENCH_PROFILE_DIR) await profiler.stopInto(process.env.WXE2EE_BENCH_PROFILE_DIR);
+        process.stderr.write(`[worker ${process.pid}] user ${(cpu.user / 1e6).toFixed(2)} s system ${(cpu.system / 1e6).toFixed(2)} s\n`);
         send({ op: 'report', deliveries, wire, cpuMicros: cpu.user + cpu.system });
       } else if (m.op === 'close') {
         for (const d of devices) await d.close().catch(() => undefined);
