@@ -108,8 +108,11 @@ describe('relay connection failure paths', () => {
     await until(() => details.some((d) => d.closeCode === 4408), 2000, 'heartbeat drop');
     answer = true;
     await until(() => relay.auths() >= 2 && conn.state === 'ready', 3000, 'reconnect');
-    // Every connection sent AUTH then RESUME.
-    expect(relay.frames.filter((f) => f.type === FRAME.RESUME).length).toBe(relay.auths());
+    // Every connection sent AUTH then RESUME. The client is 'ready' as soon as READY arrives; its
+    // RESUME may still be on the way to the scripted relay, so wait for it before counting.
+    const resumes = () => relay.frames.filter((f) => f.type === FRAME.RESUME).length;
+    await until(() => resumes() >= relay.auths(), 2000, 'a RESUME on every connection');
+    expect(resumes()).toBe(relay.auths());
   });
 
   it('4401: logs in again once at once, then backs off (and logs in again each time)', async () => {
