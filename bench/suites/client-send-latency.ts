@@ -306,7 +306,7 @@ export async function run(args: string[]): Promise<void> {
         const cpuMicros = reports.reduce((n, r) => n + r.cpuMicros, 0);
         emitFigure({ name: 'send-latency-receiver-cpu', impl: 'ours-node', unit: 'us', value: Math.round(cpuMicros / Math.max(1, got)), params: { ...params, per: 'delivery' } });
         // Diagnostics: where the rest of the two cores went, per message sent (the relay's
-        // durable commit and 101-way fan-out; the sender's encryption, fsync and this loop).
+        // durable commit and fan-out; the sender's encryption, fsync and this loop).
         const relayCpu = processCpuMicros(relay.pid);
         if (relayCpu !== undefined && relayCpuAtMark !== undefined) {
           emitFigure({ name: 'send-latency-relay-cpu', impl: 'ours-node', unit: 'us', value: Math.round((relayCpu - relayCpuAtMark) / messages), params: { ...params, per: 'message' } });
