@@ -1,6 +1,8 @@
 // npm run bench -- primitives [--quick]
 // Sign / verify / seal / open / DH per backend, through the checked, policy-enforcing
 // Primitives (what the protocol calls), one JSON line per figure (docs/BENCH.md).
+import { createPrimitives } from '../../crypto/src/primitives/index';
+import { loadNodeBackend } from '../../crypto/src/primitives/node';
 import { nodeRandom } from '../../crypto/src/primitives/random';
 import { clearPolicyCache } from '../../crypto/src/primitives/policy';
 import { loadBackends, primitivesFor } from '../../crypto/src/primitives/select';
@@ -73,5 +75,14 @@ export async function run(args: string[]): Promise<void> {
     for (const op of ['ed25519-sign', 'ed25519-verify']) {
       emitRatio(`${op}/ours-node`, `${op}/ours-sodium`, node[op]! / sodium[op]!);
     }
+    // The node backend verifies with native libsodium; its OpenSSL path (the fallback) side by side.
+    const openssl = createPrimitives(await loadNodeBackend({ nativeVerify: false }), nodeRandom);
+    const seed = openssl.randomBytes(32);
+    const message = openssl.randomBytes(SIGNED_BYTES);
+    const [publicKey, signature] = [openssl.ed25519PublicKey(seed), openssl.ed25519Sign(seed, message)];
+    if (!openssl.ed25519Verify(publicKey, message, signature)) throw new Error('ours-node-openssl: self-check failed');
+    const value = measureOpsPerSecond(() => openssl.ed25519Verify(publicKey, message, signature), timing);
+    emitFigure({ name: 'ed25519-verify', impl: 'ours-node-openssl', unit: 'ops/s', value, params: { bytes: SIGNED_BYTES } });
+    emitRatio('ed25519-verify/ours-node', 'ed25519-verify/ours-node-openssl', node['ed25519-verify']! / value);
   }
 }

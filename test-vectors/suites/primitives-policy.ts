@@ -323,7 +323,7 @@ export function generate(): PolicyVectors {
       'The verification policy every primitive backend (noble, sodium, node) applies identically. ' +
       'See docs/PRIMITIVES.md. Hex strings are lowercase; "error" names the exception a rejection raises ' +
       '(otherwise Ed25519 verification returns false). rawAcceptedBy lists the backends that accept the input ' +
-      'without the policy; cofactoredAccepts is @noble/curves verify() with zip215: false.',
+      'without the policy ("node" is node:crypto, i.e. OpenSSL); cofactoredAccepts is @noble/curves verify() with zip215: false.',
     notes: NOTES,
     testGroups: [
       { type: 'Ed25519PublicKey', tests: keyTests },

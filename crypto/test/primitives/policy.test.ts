@@ -14,6 +14,8 @@ import {
   scalarIsCanonical,
 } from '../../src/primitives/policy';
 import { generate, type PolicyVectors, suite } from '../../../test-vectors/suites/primitives-policy';
+import { loadNativeVerifier, loadNodeBackend } from '../../src/primitives/node';
+import type { RawBackend } from '../../src/primitives/types';
 import { loadAll } from './backends';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,6 +23,9 @@ const vectors = JSON.parse(readFileSync(join(REPO_ROOT, 'test-vectors', suite.fi
 const [keyGroup, verifyGroup, x25519Group] = vectors.testGroups;
 const backends = await loadAll();
 const byName = Object.fromEntries(backends.map((b) => [b.raw.name, b]));
+// The vectors' "node" is raw node:crypto (OpenSSL). The default node backend verifies with
+// libsodium's native build instead, so the raw checks use a node backend kept on OpenSSL.
+const rawBackends: RawBackend[] = [byName['noble']!.raw, byName['sodium']!.raw, await loadNodeBackend({ nativeVerify: false })];
 
 describe('primitives-policy.json', () => {
   it('is what the generator produces (deterministic) and covers every rule', () => {
@@ -47,7 +52,7 @@ describe('primitives-policy.json', () => {
       const pk = hexToBytes(t.publicKey);
       const msg = hexToBytes(t.msg);
       const sig = hexToBytes(t.sig);
-      const accepted = backends.filter((b) => b.raw.ed25519Verify(pk, msg, sig)).map((b) => b.raw.name);
+      const accepted = rawBackends.filter((b) => b.ed25519Verify(pk, msg, sig)).map((b) => b.name);
       if (accepted.join(',') !== t.rawAcceptedBy.join(',')) mismatches.push(`tcId ${t.tcId}: raw accepted by [${accepted}], vector says [${t.rawAcceptedBy}]`);
       let cofactored: boolean;
       try {
@@ -68,12 +73,28 @@ describe('primitives-policy.json', () => {
     const sig = new Uint8Array(64);
     sig.set(identity, 0); // R = identity, S = 0
     const msg = utf8Encode('any message at all');
-    expect(byName['node']!.raw.ed25519Verify(identity, msg, sig)).toBe(true);
+    expect(rawBackends[2]!.ed25519Verify(identity, msg, sig)).toBe(true);
+    expect(byName['node']!.raw.ed25519Verify(identity, msg, sig)).toBe(false); // native libsodium, see below
     expect(byName['sodium']!.raw.ed25519Verify(identity, msg, sig)).toBe(false);
     expect(byName['noble']!.raw.ed25519Verify(identity, msg, sig)).toBe(false);
     for (const { p } of backends) expect(p.ed25519Verify(identity, msg, sig)).toBe(false);
     const nodeOnly = verifyGroup.tests.filter((t) => t.rawAcceptedBy.join() === 'node');
     expect(nodeOnly.length).toBe(8);
+  });
+
+  it('the default node backend verifies with native libsodium: it loads here, and accepts exactly what the sodium backend accepts', () => {
+    // linux-x64 (every machine this project runs on) has a prebuild: a missing one is a failure, not a fallback.
+    expect(loadNativeVerifier()).not.toBeNull();
+    const disagreements: number[] = [];
+    for (const t of verifyGroup.tests) {
+      if (t.error) continue;
+      const [pk, msg, sig] = [hexToBytes(t.publicKey), hexToBytes(t.msg), hexToBytes(t.sig)];
+      if (byName['node']!.raw.ed25519Verify(pk, msg, sig) !== byName['sodium']!.raw.ed25519Verify(pk, msg, sig)) disagreements.push(t.tcId);
+    }
+    expect(disagreements).toEqual([]);
+    // ...and that is not OpenSSL's answer: the 8 cases only raw OpenSSL accepts are rejected.
+    const opensslOnly = verifyGroup.tests.filter((t) => t.rawAcceptedBy.join() === 'node');
+    for (const t of opensslOnly) expect(byName['node']!.raw.ed25519Verify(hexToBytes(t.publicKey), hexToBytes(t.msg), hexToBytes(t.sig))).toBe(false);
   });
 
   it('@noble/curves verify is cofactored and accepts mixed-order R; our noble backend is cofactorless like the others', () => {
@@ -82,7 +103,7 @@ describe('primitives-policy.json', () => {
     for (const t of mixedR) {
       const [pk, msg, sig] = [hexToBytes(t.publicKey), hexToBytes(t.msg), hexToBytes(t.sig)];
       expect(ed25519.verify(sig, msg, pk, { zip215: false })).toBe(true);
-      for (const b of backends) expect(b.raw.ed25519Verify(pk, msg, sig), b.raw.name).toBe(false);
+      for (const b of [...rawBackends, byName['node']!.raw]) expect(b.ed25519Verify(pk, msg, sig), b.name).toBe(false);
     }
   });
 
