@@ -1,4 +1,4 @@
-// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL]  (suite "client-send-latency"):
+// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL] [-- --receivers-on-disk]  (suite "client-send-latency"):
 // end-to-end latency of a group text message, sender's sendText() call -> relay -> every
 // online member's SDK has decrypted, verified and stored it (the messaging 'message' event),
 // at a steady 50 messages/s on loopback.
@@ -8,7 +8,8 @@
 // worker processes (this file, forked), each member a real ChatClient with its own store and
 // WebSocket. All join one group by invitation. Receivers' stores skip fsync unless --fsync:
 // on a real deployment each member is its own phone with its own disk, and 5,000 fsyncs/s
-// on this one disk would measure the disk, not the path. Then the sender sends M messages
+// on this one disk would measure the disk, not the path. For the same reason their stores are
+// on tmpfs when the machine has one (receiverStoreDir below). Then the sender sends M messages
 // (1,000; --quick: 100) at 50/s; the first 10 are warm-up and not counted. Each delivery's
 // latency is the receiver's wall clock at the event minus the sender's at the call
 // (one machine, one clock: performance.timeOrigin + performance.now() in every process).
@@ -53,7 +54,7 @@ type FromWorker =
   | { op: 'joined'; groupId: string }
   | { op: 'progress'; received: number }
   | { op: 'settled' }
-  | { op: 'report'; deliveries: [number, number][]; wire: [number, number][]; cpuMicros: number }
+  | { op: 'report'; deliveries: [number, number, number][]; wire: [number, number][]; cpuMicros: number }
   | { op: 'error'; message: string };
 
 /**
@@ -76,7 +77,8 @@ function processCpuMicros(pid: number | undefined): number | undefined {
 
 async function worker(): Promise<void> {
   const devices: NodeDevice[] = [];
-  const deliveries: [number, number][] = [];
+  /** [message index, arrival, member index in this worker] of every delivery. */
+  const deliveries: [number, number, number][] = [];
   /** [relay seq, arrival] of every MESSAGE frame. */
   const wire: [number, number][] = [];
   /** CPU time (user + system) of this process since the parent's 'mark' (the first send). */
@@ -98,7 +100,7 @@ async function worker(): Promise<void> {
             const at = wallNow();
             const n = MARK.exec(e.message.text);
             if (n && e.message.sender !== d.client.memberIdHex) {
-              deliveries.push([Number(n[1]), at]);
+              deliveries.push([Number(n[1]), at, i]);
               if (deliveries.length % 500 === 0) send({ op: 'progress', received: deliveries.length });
             }
           });
@@ -212,6 +214,7 @@ export async function run(args: string[]): Promise<void> {
   /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
   const senderFsync = !args.includes('--no-sender-fsync');
   const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-latency-'));
+  const receiverDir = args.includes('--receivers-on-disk') ? dir : receiverStoreDir();
   /** Diagnostic only: --relay-synchronous=NORMAL shows how much is the relay's durable commit. */
   const relaySync = args.find((a) => a.startsWith('--relay-synchronous='))?.split('=')[1] ?? 'FULL';
   const relay = await startRelayProcess(ROOT, join(dir, 'relay'), 60_000, [...BENCH_RELAY_FLAGS, '--synchronous', relaySync]);
@@ -230,7 +233,7 @@ export async function run(args: string[]): Promise<void> {
       // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker's message phase there.
       const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const h = new WorkerHandle(child);
-      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(dir, `w${w}`), count: Math.min(per, members - w * per), fsync, ...(persistDelayMs ? { persistDelayMs } : {}) });
+      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(receiverDir, `w${w}`), count: Math.min(per, members - w * per), fsync, ...(persistDelayMs ? { persistDelayMs } : {}) });
       workers.push(h);
     }
     const ids = (await Promise.all(workers.map((h) => h.next('opened', 300_000)))).flatMap((o) => o.memberIds);
@@ -293,7 +296,12 @@ export async function run(args: string[]): Promise<void> {
             if (n !== undefined && n >= WARMUP) wireLatencies.push(at - sentAt[n]!);
           }
         }
-        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: rate, workers: workers.length, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
+        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: rate, workers: workers.length, receiverStore: receiverDir.startsWith('/dev/shm/') ? 'tmpfs' : 'disk', receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
+        // Diagnostic: WXE2EE_BENCH_DUMP=<file> writes every send and delivery time (JSON) to see when the tail happens.
+        if (process.env.WXE2EE_BENCH_DUMP) {
+          const dump = { sentAt, sendMs, workers: reports.map((r) => ({ deliveries: r.deliveries, wire: r.wire.map(([seq, at]) => [indexOfSeq.get(seq) ?? -1, at]) })) };
+          writeFileSync(process.env.WXE2EE_BENCH_DUMP, JSON.stringify(dump));
+        }
         log(`${got}/${expected} deliveries in ${(performance.now() - t0).toFixed(0)} ms`);
         if (got < expected) log(`WARNING: ${expected - got} deliveries missing after 60 s`);
         emitFigure({ name: 'send-latency', impl: 'ours-node', unit: 'ms', value: percentile(latencies, 0.5), params: { ...params, percentile: 'p50' } });
@@ -334,6 +342,23 @@ export async function run(args: string[]): Promise<void> {
     await sender?.close().catch(() => undefined);
     await relay.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(receiverDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the receivers keep their stores: a fresh folder on tmpfs (/dev/shm) when there is
+ * one. Each receiver stands for a phone with its own storage. On one ext4 disk (data=ordered)
+ * their 5,000 history appends a second share a journal with the sender's and the relay's
+ * fsyncs, and each of those fsyncs then waits for the receivers' dirty data: a stall between
+ * devices that cannot happen on real phones. The sender and the relay stay on disk, with
+ * fsync. --receivers-on-disk puts the receivers on disk too.
+ */
+function receiverStoreDir(): string {
+  try {
+    return mkdtempSync(join('/dev/shm', 'wxe2ee-bench-receivers-'));
+  } catch {
+    return mkdtempSync(join(tmpdir(), 'wxe2ee-bench-receivers-'));
   }
 }
 
