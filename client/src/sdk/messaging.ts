@@ -17,7 +17,7 @@
 // (again: a modified client must not get through), apply the content rules, redact under
 // the same policy, then store into the history and raise events. Anything refused is
 // dropped, counted by reason, and never shown.
-import { hexToBytes, isBytes, utf8DecodeStrict, utf8Encode } from '../../../crypto/src/bytes';
+import { bytesToHex, hexToBytes, isBytes, utf8DecodeStrict, utf8Encode } from '../../../crypto/src/bytes';
 import { E2eeError } from '../../../crypto/src/errors';
 import { ATTACHMENT_TOO_LARGE, decryptAttachment, encryptAttachment, stripImageMetadata } from '../../../crypto/src/attachment';
 import { roleOf, type PublicGroupState } from '../../../crypto/src/log/public-fold';
@@ -151,13 +151,6 @@ export interface Messaging {
   receiveMany(messages: readonly IncomingPlaintext[]): Promise<void>;
 }
 
-const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-/** Lower-case hex (what the history keys on); a table lookup per byte, on the receive path. */
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!;
-  return out;
-}
 
 function idBytes(name: string, id: Id, length: number): Uint8Array {
   if (typeof id === 'string') {
@@ -188,7 +181,7 @@ function contentTypeOf(m: StoredMessage): ContentType | undefined {
 
 /** The history record of a displayed content, or undefined for state-only content. */
 function toStored(groupId: string, sender: string, seq: number, c: MessageContent): StoredMessage | undefined {
-  const base = { groupId, messageId: hex(c.messageId), sender, seq, timestamp: c.sentAt, mentions: [] as string[], mentionAll: false };
+  const base = { groupId, messageId: bytesToHex(c.messageId), sender, seq, timestamp: c.sentAt, mentions: [] as string[], mentionAll: false };
   switch (c.type) {
     case 'text': {
       // The hot path of a catch-up: one literal, no spreads.
@@ -200,10 +193,10 @@ function toStored(groupId: string, sender: string, seq: number, c: MessageConten
         timestamp: c.sentAt,
         type: 'text',
         text: c.text,
-        mentions: c.mentions.length === 0 ? [] : c.mentions.map((id) => hex(id)),
+        mentions: c.mentions.length === 0 ? [] : c.mentions.map((id) => bytesToHex(id)),
         mentionAll: c.mentionAll,
       };
-      if (c.replyTo) m.replyTo = hex(c.replyTo.messageId);
+      if (c.replyTo) m.replyTo = bytesToHex(c.replyTo.messageId);
       return m;
     }
     case 'image':
@@ -215,15 +208,15 @@ function toStored(groupId: string, sender: string, seq: number, c: MessageConten
         type: c.type,
         text: c.caption,
         attachment: {
-          blobId: hex(c.pointer.blobId),
+          blobId: bytesToHex(c.pointer.blobId),
           size: c.pointer.size,
           ...(c.mime ? { mime: c.mime } : {}),
           ...(c.name ? { name: c.name } : {}),
           ...(c.width ? { width: c.width } : {}),
           ...(c.height ? { height: c.height } : {}),
           ...(c.durationMs ? { durationMs: c.durationMs } : {}),
-          sha256: hex(c.pointer.digest),
-          key: hex(c.pointer.key),
+          sha256: bytesToHex(c.pointer.digest),
+          key: bytesToHex(c.pointer.key),
         },
       };
     case 'poll-create':
@@ -231,7 +224,7 @@ function toStored(groupId: string, sender: string, seq: number, c: MessageConten
     case 'qa-ask':
       return { ...base, type: 'qa', text: c.question };
     case 'qa-answer':
-      return { ...base, type: 'qa', text: c.text, replyTo: hex(c.questionId) };
+      return { ...base, type: 'qa', text: c.text, replyTo: bytesToHex(c.questionId) };
     default:
       return undefined;
   }
@@ -259,7 +252,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
   }
   const redactor = createRedactor((k, d) => p.hmacSha256(k, d), tokenKey);
   const events = new Emitter<MessagingEvents>();
-  const selfHex = hex(group.selfId);
+  const selfHex = bytesToHex(group.selfId);
   const dropped: Partial<Record<DropReason, number>> = {};
   let received = 0;
   /** Relay receive time of recent displayed messages, per group (recall window). */
@@ -352,13 +345,13 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     c: MessageContent,
     dryRun: boolean,
   ): Promise<{ reason: DropReason | null; stored?: StoredMessage }> {
-    const senderHex = hex(sender);
-    const idHex = hex(c.messageId);
+    const senderHex = bytesToHex(sender);
+    const idHex = bytesToHex(c.messageId);
     const emit = <K extends keyof MessagingEvents>(k: K, payload: MessagingEvents[K]) => b.after.push(() => events.emit(k, payload));
     switch (c.type) {
       case 'poll-vote':
       case 'poll-close': {
-        const key = stateKey('poll', g, hex(c.pollId));
+        const key = stateKey('poll', g, bytesToHex(c.pollId));
         const poll = await loadState<PollState>(key);
         if (!poll) return { reason: 'unknown-target' };
         const r = c.type === 'poll-vote' ? applyPollVote(poll, sender, c.choices) : applyPollClose(poll, sender, roleOf(state, sender));
@@ -370,7 +363,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
         return { reason: null };
       }
       case 'qa-accept': {
-        const key = stateKey('qa', g, hex(c.questionId));
+        const key = stateKey('qa', g, bytesToHex(c.questionId));
         const q = await loadState<QuestionState>(key);
         if (!q) return { reason: 'unknown-target' };
         const r = applyAccept(q, sender, c.answerId);
@@ -383,7 +376,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       }
       case 'recall': {
         await flush(b); // the target may still be pending
-        const targetHex = hex(c.targetId);
+        const targetHex = bytesToHex(c.targetId);
         const target = history.get(g, targetHex);
         const targetType = target && contentTypeOf(target);
         if (!target || !targetType) return { reason: 'unknown-target' };
@@ -432,7 +425,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     let questionKey: string | undefined;
     let question: QuestionState | undefined;
     if (c.type === 'qa-answer') {
-      questionKey = stateKey('qa', g, hex(c.questionId));
+      questionKey = stateKey('qa', g, bytesToHex(c.questionId));
       question = await loadState<QuestionState>(questionKey);
       if (!question) return { reason: 'unknown-target' };
       const r = applyAnswer(question, sender, c.messageId, c.text, c.sentAt);
@@ -463,8 +456,8 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
   // --- receiving ---------------------------------------------------------------------
   async function receiveOne(b: Batch, m: IncomingPlaintext): Promise<void> {
     received++;
-    const g = hex(m.groupId);
-    const senderHex = hex(m.sender);
+    const g = bytesToHex(m.groupId);
+    const senderHex = bytesToHex(m.sender);
     const drop = (reason: DropReason) => {
       count(reason);
       b.after.push(() => events.emit('dropped', { groupId: g, seq: m.seq, sender: senderHex, reason }));
@@ -534,7 +527,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     if (content.type === 'poll-create' && new Set(content.options).size !== content.options.length) {
       throw messagingError(CONTENT_REFUSED, 'poll options are no longer distinct after PII masking', op);
     }
-    const gHex = hex(g);
+    const gHex = bytesToHex(g);
     // Contents that read no poll/Q&A/history state are checked at once, not behind queued
     // history writes: under a steady stream those would add a disk write to every send.
     const check = STATELESS_CHECK.has(content.type)
@@ -549,7 +542,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       const { reason, stored } = await apply(b, gHex, group.selfId, sent.seq, sentAt, after, content, false);
       if (stored && !reason) b.after.push(() => events.emit('message', { groupId: gHex, message: stored, alert: false }));
     });
-    return { messageId: hex(content.messageId), seq: sent.seq, redacted: findings };
+    return { messageId: bytesToHex(content.messageId), seq: sent.seq, redacted: findings };
   }
 
   /**
@@ -638,7 +631,7 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       let replyTo: { messageId: Uint8Array; sender: Uint8Array; preview: string } | undefined;
       if (opts.replyTo !== undefined) {
         const rid = idBytes('replyTo', opts.replyTo, MESSAGE_ID_BYTES);
-        const quoted = history.get(hex(g), hex(rid));
+        const quoted = history.get(bytesToHex(g), bytesToHex(rid));
         if (!quoted || quoted.type === 'system') throw messagingError(CONTENT_UNKNOWN_TARGET, 'the message replied to is not in this history', op);
         replyTo = { messageId: rid, sender: hexToBytes(quoted.sender), preview: [...previewOf(quoted)].slice(0, QUOTE_PREVIEW_CHARS).join('') };
       }
@@ -693,8 +686,8 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
     },
     async downloadAttachment(groupId, messageId) {
       const op = 'downloadAttachment';
-      const g = hex(groupBytes(groupId));
-      const id = hex(idBytes('messageId', messageId, MESSAGE_ID_BYTES));
+      const g = bytesToHex(groupBytes(groupId));
+      const id = bytesToHex(idBytes('messageId', messageId, MESSAGE_ID_BYTES));
       const m = history.get(g, id);
       const a = m?.attachment;
       if (!m || !a || !a.blobId || !a.key || !a.sha256 || a.size === undefined || !isAttachmentType(m.type)) {
@@ -704,11 +697,11 @@ export async function createMessaging(group: GroupMessaging, options: MessagingO
       return decryptAttachment(p, { kind: m.type, key: hexToBytes(a.key), digest: hexToBytes(a.sha256), size: a.size }, blob);
     },
     async poll(groupId, pollId) {
-      const s = await loadState<PollState>(stateKey('poll', hex(groupBytes(groupId)), hex(idBytes('pollId', pollId, MESSAGE_ID_BYTES))));
+      const s = await loadState<PollState>(stateKey('poll', bytesToHex(groupBytes(groupId)), bytesToHex(idBytes('pollId', pollId, MESSAGE_ID_BYTES))));
       return s ? { ...s, tally: tallyPoll(s) } : undefined;
     },
     async question(groupId, questionId) {
-      return loadState<QuestionState>(stateKey('qa', hex(groupBytes(groupId)), hex(idBytes('questionId', questionId, MESSAGE_ID_BYTES))));
+      return loadState<QuestionState>(stateKey('qa', bytesToHex(groupBytes(groupId)), bytesToHex(idBytes('questionId', questionId, MESSAGE_ID_BYTES))));
     },
     on: (event, listener) => events.on(event, listener),
     stats: () => ({ received, dropped: { ...dropped } }),
