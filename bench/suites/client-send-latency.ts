@@ -9,7 +9,7 @@
 // WebSocket. All join one group by invitation. Receivers' stores skip fsync unless --fsync:
 // on a real deployment each member is its own phone with its own disk, and 5,000 fsyncs/s
 // on this one disk would measure the disk, not the path. For the same reason their stores are
-// on tmpfs when the machine has one (receiverStoreDir below). Then the sender sends M messages
+// on tmpfs when the machine has one (receiverStore below). Then the sender sends M messages
 // (1,000; --quick: 100) at 50/s; the first 10 are warm-up and not counted. Each delivery's
 // latency is the receiver's wall clock at the event minus the sender's at the call
 // (one machine, one clock: performance.timeOrigin + performance.now() in every process).
@@ -214,10 +214,16 @@ export async function run(args: string[]): Promise<void> {
   /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
   const senderFsync = !args.includes('--no-sender-fsync');
   const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-latency-'));
-  const receiverDir = args.includes('--receivers-on-disk') ? dir : receiverStoreDir();
+  const receivers = args.includes('--receivers-on-disk') ? { dir, store: 'disk' } : receiverStore();
+  const removeDirs = () => {
+    for (const d of new Set([dir, receivers.dir])) rmSync(d, { recursive: true, force: true });
+  };
   /** Diagnostic only: --relay-synchronous=NORMAL shows how much is the relay's durable commit. */
   const relaySync = args.find((a) => a.startsWith('--relay-synchronous='))?.split('=')[1] ?? 'FULL';
-  const relay = await startRelayProcess(ROOT, join(dir, 'relay'), 60_000, [...BENCH_RELAY_FLAGS, '--synchronous', relaySync]);
+  const relay = await startRelayProcess(ROOT, join(dir, 'relay'), 60_000, [...BENCH_RELAY_FLAGS, '--synchronous', relaySync]).catch((e: unknown) => {
+    removeDirs();
+    throw e;
+  });
   const workers: WorkerHandle[] = [];
   let sender: NodeDevice | undefined;
   try {
@@ -233,7 +239,7 @@ export async function run(args: string[]): Promise<void> {
       // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker's message phase there.
       const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       const h = new WorkerHandle(child);
-      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(receiverDir, `w${w}`), count: Math.min(per, members - w * per), fsync, ...(persistDelayMs ? { persistDelayMs } : {}) });
+      h.send({ op: 'open', relayUrl: relay.httpUrl, dir: join(receivers.dir, `w${w}`), count: Math.min(per, members - w * per), fsync, ...(persistDelayMs ? { persistDelayMs } : {}) });
       workers.push(h);
     }
     const ids = (await Promise.all(workers.map((h) => h.next('opened', 300_000)))).flatMap((o) => o.memberIds);
@@ -296,7 +302,7 @@ export async function run(args: string[]): Promise<void> {
             if (n !== undefined && n >= WARMUP) wireLatencies.push(at - sentAt[n]!);
           }
         }
-        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: rate, workers: workers.length, receiverStore: receiverDir.startsWith('/dev/shm/') ? 'tmpfs' : 'disk', receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
+        const params = { members: ids.length, messages: messages - WARMUP, ratePerSecond: rate, workers: workers.length, receiverStore: receivers.store, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
         // Diagnostic: WXE2EE_BENCH_DUMP=<file> writes every send and delivery time (JSON) to see when the tail happens.
         if (process.env.WXE2EE_BENCH_DUMP) {
           const dump = { sentAt, sendMs, workers: reports.map((r) => ({ deliveries: r.deliveries, wire: r.wire.map(([seq, at]) => [indexOfSeq.get(seq) ?? -1, at]) })) };
@@ -341,8 +347,7 @@ export async function run(args: string[]): Promise<void> {
     for (const h of workers) if (h.child.exitCode === null) h.child.kill('SIGKILL');
     await sender?.close().catch(() => undefined);
     await relay.stop();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(receiverDir, { recursive: true, force: true });
+    removeDirs();
   }
 }
 
@@ -354,11 +359,11 @@ export async function run(args: string[]): Promise<void> {
  * devices that cannot happen on real phones. The sender and the relay stay on disk, with
  * fsync. --receivers-on-disk puts the receivers on disk too.
  */
-function receiverStoreDir(): string {
+function receiverStore(): { dir: string; store: 'tmpfs' | 'disk' } {
   try {
-    return mkdtempSync(join('/dev/shm', 'wxe2ee-bench-receivers-'));
+    return { dir: mkdtempSync(join('/dev/shm', 'wxe2ee-bench-receivers-')), store: 'tmpfs' };
   } catch {
-    return mkdtempSync(join(tmpdir(), 'wxe2ee-bench-receivers-'));
+    return { dir: mkdtempSync(join(tmpdir(), 'wxe2ee-bench-receivers-')), store: 'disk' };
   }
 }
 
