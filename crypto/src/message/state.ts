@@ -137,35 +137,59 @@ export function decodeSenderState(bytes: Uint8Array): SenderState {
   return { version: 1, groupId, epoch, transcriptHash, senderIndex, memberId, chainKey, generation };
 }
 
+/**
+ * Encoded bytes of each epoch, by object. States are immutable and a received message
+ * replaces only the epoch it was sent in: the other epochs (up to MAX_PREVIOUS_EPOCHS
+ * retired ones, each listing every member, ~10 KB in a 100-member group) are the same
+ * objects from one record write to the next, and are copied instead of encoded again.
+ * Weak: an entry goes when its epoch object does.
+ */
+const encodedEpochs = new WeakMap<EpochChains, Uint8Array>();
+
+function encodeEpoch(e: EpochChains): Uint8Array {
+  const known = encodedEpochs.get(e);
+  if (known) return known;
+  const w = new WireWriter(1024).u32(e.epoch).fixed(e.transcriptHash, 32);
+  if (e.retiredAt === null) w.u8(0);
+  else w.u8(1).u64(e.retiredAt);
+  w.u16(e.members.length);
+  e.members.forEach((m, i) => {
+    w.fixed(m.memberId, 32).fixed(m.identityKey, 32);
+    const c = e.chains[i];
+    if (!c) {
+      w.u8(0);
+      return;
+    }
+    if (c === REVOKED) {
+      w.u8(2);
+      return;
+    }
+    w.u8(1).fixed(c.chainKey, 32).u32(c.generation).u16(c.skipped.length);
+    for (const k of c.skipped) w.u32(k.generation).u64(k.seq).fixed(k.keyNonce, KEY_NONCE_BYTES);
+  });
+  const bytes = w.finish();
+  encodedEpochs.set(e, bytes);
+  return bytes;
+}
+
 export function encodeReceiverState(s: ReceiverState): Uint8Array {
-  const w = new WireWriter(4096)
+  const head = new WireWriter(128)
     .u8(MESSAGE_STATE_VERSION)
     .u8(KIND_RECEIVER)
     .fixed(s.groupId, MESSAGE_GROUP_ID_BYTES)
     .fixed(s.selfMemberId, 32)
     .u64(s.nextSkippedSeq)
-    .u8(s.epochs.length);
-  for (const e of s.epochs) {
-    w.u32(e.epoch).fixed(e.transcriptHash, 32);
-    if (e.retiredAt === null) w.u8(0);
-    else w.u8(1).u64(e.retiredAt);
-    w.u16(e.members.length);
-    e.members.forEach((m, i) => {
-      w.fixed(m.memberId, 32).fixed(m.identityKey, 32);
-      const c = e.chains[i];
-      if (!c) {
-        w.u8(0);
-        return;
-      }
-      if (c === REVOKED) {
-        w.u8(2);
-        return;
-      }
-      w.u8(1).fixed(c.chainKey, 32).u32(c.generation).u16(c.skipped.length);
-      for (const k of c.skipped) w.u32(k.generation).u64(k.seq).fixed(k.keyNonce, KEY_NONCE_BYTES);
-    });
+    .u8(s.epochs.length)
+    .finish();
+  const parts = s.epochs.map(encodeEpoch);
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, head.length));
+  out.set(head);
+  let at = head.length;
+  for (const b of parts) {
+    out.set(b, at);
+    at += b.length;
   }
-  return w.finish();
+  return out;
 }
 
 export function decodeReceiverState(bytes: Uint8Array): ReceiverState {

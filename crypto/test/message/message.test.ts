@@ -71,6 +71,12 @@ describe('sender chains', () => {
   });
 });
 
+/**
+ * What a state holds now, encoded from a deep copy: encodeReceiverState reuses the bytes
+ * of an epoch object it encoded before, which would hide a change made in place.
+ */
+const contentHex = (s: ReceiverState) => bytesToHex(encodeReceiverState(structuredClone(s)));
+
 describe('group messages', () => {
   it('every other member reads a message; the sender cannot read its own as a receiver', () => {
     const { a, b, c } = setup();
@@ -215,13 +221,13 @@ describe('group messages', () => {
   it('rejects any flipped bit in header, ciphertext or signature', () => {
     const { a, b } = setup();
     const { bytes } = send(a.senderState, alice, text('integrity'));
-    const before = bytesToHex(encodeReceiverState(b.receiverState));
+    const before = contentHex(b.receiverState);
     for (let i = 1; i < bytes.length; i += 7) {
       const bad = bytes.slice();
       bad[i] = bad[i]! ^ 0x10;
       expect(() => decryptGroupMessage(p, b.receiverState, bad)).toThrow();
     }
-    expect(bytesToHex(encodeReceiverState(b.receiverState))).toBe(before);
+    expect(contentHex(b.receiverState)).toBe(before);
   });
 
   it('a valid signature over a ciphertext the receiver cannot open is AUTH_FAILED; bad padding is BAD_PADDING', () => {
@@ -241,10 +247,10 @@ describe('group messages', () => {
     const forgedBy = identity(66);
     const forged = send({ ...a.senderState, ...advance(a.senderState, 1000) }, forgedBy, text('forged')).bytes;
     const counting = countingPrimitives(p);
-    const before = bytesToHex(encodeReceiverState(b.receiverState));
+    const before = contentHex(b.receiverState);
     expectCode(() => decryptGroupMessage(counting.p, b.receiverState, forged), BAD_SIGNATURE);
     expect(counting.expands()).toBe(0);
-    expect(bytesToHex(encodeReceiverState(b.receiverState))).toBe(before);
+    expect(contentHex(b.receiverState)).toBe(before);
     const genuine = send(a.senderState, alice, text('genuine')).bytes;
     expect(new TextDecoder().decode(decryptGroupMessage(p, b.receiverState, genuine).plaintext)).toBe('genuine');
   });
@@ -339,6 +345,23 @@ describe('group messages', () => {
     expect(bytesToHex(bytes.subarray(0, 27))).toBe(
       '01' + bytesToHex(GROUP) + '01020304' + bytesToHex(Uint8Array.of(0, a.senderState.senderIndex)) + '00000003',
     );
+  });
+
+  it('the record of a state reuses unchanged epochs and re-encodes the epoch a message moved', () => {
+    const e1 = setup(1);
+    const m1 = send(e1.a.senderState, alice, text('epoch 1')).bytes;
+    let s = startEpoch(p, epochInput(GROUP, 2, members), bob.memberId, e1.b.receiverState, { now: 1 }).receiverState;
+    const first = encodeReceiverState(s);
+    expect(bytesToHex(first)).toBe(contentHex(s));
+    // A late message of epoch 1 replaces that epoch object only; epoch 2 stays the same object.
+    const next = decryptGroupMessage(p, s, m1).nextState;
+    expect(next.epochs[0]).toBe(s.epochs[0]);
+    expect(next.epochs[1]).not.toBe(s.epochs[1]);
+    s = next;
+    const second = encodeReceiverState(s);
+    expect(bytesToHex(second)).toBe(contentHex(s));
+    expect(bytesToHex(second)).not.toBe(bytesToHex(first));
+    expect(decodeReceiverState(second)).toEqual(s);
   });
 
   it('many messages from several senders, interleaved, all decrypt (state round trip in between)', () => {
