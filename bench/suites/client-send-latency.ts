@@ -25,9 +25,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { setPriority } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex } from '../../crypto/src/bytes';

@@ -142,7 +142,8 @@ export function decodeSenderState(bytes: Uint8Array): SenderState {
  * replaces only the epoch it was sent in: the other epochs (up to MAX_PREVIOUS_EPOCHS
  * retired ones, each listing every member, ~10 KB in a 100-member group) are the same
  * objects from one record write to the next, and are copied instead of encoded again.
- * Weak: an entry goes when its epoch object does.
+ * Weak: an entry holds the same secrets as its epoch object (chain keys, skipped keys) and
+ * goes when that object does, never later.
  */
 const encodedEpochs = new WeakMap<EpochChains, Uint8Array>();
 
