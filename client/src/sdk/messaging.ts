@@ -151,7 +151,6 @@ export interface Messaging {
   receiveMany(messages: readonly IncomingPlaintext[]): Promise<void>;
 }
 
-
 function idBytes(name: string, id: Id, length: number): Uint8Array {
   if (typeof id === 'string') {
     if (!/^[0-9a-f]*$/.test(id) || id.length !== 2 * length) throw new RangeError(`"${name}" expected ${length} bytes as lower-case hex`);
