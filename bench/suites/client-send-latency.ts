@@ -77,7 +77,7 @@ type FromWorker =
   | { op: 'joined'; groupId: string }
   | { op: 'progress'; received: number }
   | { op: 'settled' }
-  | { op: 'report'; deliveries: [number, number, number][]; wire: [number, number][]; cpuMicros: number; gcs: [number, number, number][] }
+  | { op: 'report'; deliveries: [number, number, number][]; wire: [number, number, number][]; cpuMicros: number; gcs: [number, number, number][] }
   | { op: 'error'; message: string };
 
 /**
@@ -103,7 +103,7 @@ async function worker(): Promise<void> {
   /** [message index, arrival, member index in this worker] of every delivery. */
   const deliveries: [number, number, number][] = [];
   /** [relay seq, arrival] of every MESSAGE frame. */
-  const wire: [number, number][] = [];
+  const wire: [number, number, number][] = [];
   /** CPU time (user + system) of this process since the parent's 'mark' (the first send). */
   let cpuAtMark = process.cpuUsage();
   const send = (m: FromWorker) => process.send!(m);
@@ -125,7 +125,7 @@ async function worker(): Promise<void> {
           d.client.on('status', (s) => {
             if (s.status === 'active') send({ op: 'joined', groupId: bytesToHex(s.groupId) });
           });
-          d.client.relay.connection.on('message', (f) => void wire.push([f.seq, wallNow()]));
+          d.client.relay.connection.on('message', (f) => void wire.push([f.seq, wallNow(), i]));
           d.messaging.on('message', (e) => {
             const at = wallNow();
             const n = MARK.exec(e.message.text);
@@ -350,7 +350,7 @@ export async function run(args: string[]): Promise<void> {
         const params = { members: ids.length, messages: messages - warmup, warmupMessages: warmup, receiversNice, ratePerSecond: rate, workers: workers.length, receiverStore: receivers.store, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
         // Diagnostic: WXE2EE_BENCH_DUMP=<file> writes every send and delivery time (JSON) to see when the tail happens.
         if (process.env.WXE2EE_BENCH_DUMP) {
-          const dump = { sentAt, sendMs, warmup, workers: reports.map((r) => ({ gcs: r.gcs, deliveries: r.deliveries, wire: r.wire.map(([seq, at]) => [indexOfSeq.get(seq) ?? -1, at]) })) };
+          const dump = { sentAt, sendMs, warmup, workers: reports.map((r) => ({ gcs: r.gcs, deliveries: r.deliveries, wire: r.wire.map(([seq, at, member]) => [indexOfSeq.get(seq) ?? -1, at, member]) })) };
           writeFileSync(process.env.WXE2EE_BENCH_DUMP, JSON.stringify(dump));
         }
         log(`${got}/${expected} deliveries in ${(performance.now() - t0).toFixed(0)} ms`);

@@ -18,15 +18,18 @@ function settle<T>(api: string, path: string, cb: Cb, work: Promise<T>, shape: (
 }
 
 export interface FakeFsmOptions {
-  /** Called before every write-like call; throwing makes that call fail like a full disk. */
-  beforeWrite?: (api: string, path: string) => void;
+  /**
+   * Called before every write-like call; throwing makes that call fail like a full disk,
+   * and a returned promise holds the call until it settles (a slow disk).
+   */
+  beforeWrite?: (api: string, path: string) => void | Promise<void>;
 }
 
 export function createNodeBackedFsm(options: FakeFsmOptions = {}): FileSystemManagerLike & { calls: string[] } {
   const calls: string[] = [];
   const guard = async (api: string, path: string) => {
     calls.push(api);
-    options.beforeWrite?.(api, path);
+    await options.beforeWrite?.(api, path);
   };
   return {
     calls,

@@ -40,7 +40,8 @@ export interface Member {
 export interface World {
   relay: TestRelay;
   members: Member[];
-  add(name: string, opts?: { dir?: string; engine?: EngineOptions; start?: boolean }): Promise<Member>;
+  /** `wrapStore`: what the client sees of its store (e.g. a slow disk); `Member.store` stays the real one. */
+  add(name: string, opts?: { dir?: string; engine?: EngineOptions; start?: boolean; wrapStore?: (store: LocalStore) => LocalStore }): Promise<Member>;
   /** Closes a member's client (its directory stays: it can come back with add(name, { dir })). */
   stop(m: Member): Promise<void>;
   close(): Promise<void>;
@@ -81,7 +82,7 @@ export async function startWorld(relayOverrides: Partial<RelayConfig> = {}, rela
       const client = await createChatClient({
         platform,
         primitives: p,
-        store,
+        store: opts.wrapStore ? opts.wrapStore(store) : store,
         relayUrl: relay.httpUrl,
         engine: { autoCommitJitterMs: 50, sendWaitMs: 10_000, resumeProbeMs: 500, ...(opts.engine ?? {}) },
         connection: { backoff: { minMs: 50, maxMs: 500 } },

@@ -284,6 +284,12 @@ interface GroupSession {
   deliverQueued: boolean;
   /** Timer of the coalesced receiver-record write (live messages). */
   persistTimer: TimerHandle | null;
+  /**
+   * The receiver-record writes in flight, in order (settles, never rejects). A live flush
+   * does not hold the group's queue while its record is written, so the next message is
+   * decrypted and shown meanwhile; every write of the record chains after this one.
+   */
+  recordWrites: Promise<void>;
   /** Sequence numbers of this device's own sends, not echoed back live. */
   ownSeqs: Set<number>;
   recentStates: Map<number, PublicGroupState>;
@@ -462,6 +468,7 @@ export class GroupEngine implements GroupMessaging {
       flushQueued: false,
       deliverQueued: false,
       persistTimer: null,
+      recordWrites: Promise.resolve(),
       ownSeqs: new Set(),
       recentStates: new Map([[member.public.epoch, member.public]]),
       recentHeads: new Map([[logLength - 1, bytesToHex(member.public.headHash)]]),
@@ -518,6 +525,7 @@ export class GroupEngine implements GroupMessaging {
     // Let queued work finish so nothing is left half persisted.
     await Promise.all([...this.queues.values()].map((q) => q(async () => undefined)));
     for (const s of this.sessions.values()) if (s.dirty) await this.flushReceiver(s, false).catch(() => undefined);
+    for (const s of this.sessions.values()) await s.recordWrites;
     this.events.clear();
   }
 
@@ -631,12 +639,37 @@ export class GroupEngine implements GroupMessaging {
    * has not resolved, whoever writes the record (a flush, or an entry's new epoch).
    */
   private async persistReceiver(s: GroupSession): Promise<void> {
-    if (s.stalled) return;
+    await (await this.startReceiverWrite(s)).done;
+  }
+
+  /**
+   * Hands the waiting messages over, takes the receiver record as it is now and starts
+   * writing it after the group's earlier record writes. Resolves once the write has
+   * started; `done` settles with it, to the written cursor (null when nothing was written:
+   * the group is stalled). A failed write marks the record dirty again, for the next flush.
+   */
+  private async startReceiverWrite(s: GroupSession): Promise<{ done: Promise<number | null> }> {
+    if (s.stalled) return { done: Promise.resolve(null) };
     await this.handOver(s);
-    if (s.stalled) return;
-    await this.store.put(groupKey(s.hex, 'recv'), encodeReceiverRecord({ messageSeq: s.messageSeq, anchored: s.anchored, state: s.receiver }));
+    if (s.stalled) return { done: Promise.resolve(null) };
+    const seq = s.messageSeq;
+    const record = encodeReceiverRecord({ messageSeq: seq, anchored: s.anchored, state: s.receiver });
     s.dirty = false;
-    s.savedSeq = s.messageSeq;
+    const written = s.recordWrites.then(() => this.store.put(groupKey(s.hex, 'recv'), record)).then(
+      () => {
+        if (seq > s.savedSeq) s.savedSeq = seq;
+        return seq;
+      },
+      (e: unknown) => {
+        s.dirty = true;
+        throw e;
+      },
+    );
+    s.recordWrites = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    return { done: written };
   }
 
   /** Hands the messages waiting for the batch receiver over (a failure stalls the group). */
@@ -661,14 +694,36 @@ export class GroupEngine implements GroupMessaging {
   }
 
   private async flushReceiver(s: GroupSession, ack = true): Promise<void> {
+    await (await this.startFlush(s, ack)).done;
+  }
+
+  /**
+   * A live flush: holds the group's queue only to hand the messages over and take the
+   * record. The record write and the ACK that follows it run on their own, so a message
+   * arriving meanwhile is not held behind the disk. The ACK names the written cursor,
+   * never a later one. A failed write is reported as the flush's error.
+   */
+  private async flushInBackground(s: GroupSession): Promise<void> {
+    const { done } = await this.startFlush(s, true);
+    done.catch((error: unknown) => {
+      if (!this.closed) this.events.emit('error', { groupId: s.id.slice(), operation: 'flush', error });
+    });
+  }
+
+  /** Starts a flush of the receiver record (and its ACK); resolves once it has started. */
+  private async startFlush(s: GroupSession, ack: boolean): Promise<{ done: Promise<void> }> {
     s.flushQueued = false;
     if (s.persistTimer !== null) this.deps.clearTimer(s.persistTimer);
     s.persistTimer = null;
-    if (s.stalled) return;
+    if (s.stalled) return { done: Promise.resolve() };
     s.unflushed = 0;
-    if (!s.dirty && !s.batch.length) return;
-    await this.persistReceiver(s);
-    if (ack && s.status === 'active' && s.messageSeq > 0) this.conn.ack(s.id, s.messageSeq);
+    if (!s.dirty && !s.batch.length) return { done: Promise.resolve() };
+    const { done } = await this.startReceiverWrite(s);
+    return {
+      done: done.then((seq) => {
+        if (ack && seq !== null && seq > 0 && s.status === 'active' && !this.closed) this.conn.ack(s.id, seq);
+      }),
+    };
   }
 
   private markDirty(s: GroupSession): void {
@@ -689,7 +744,7 @@ export class GroupEngine implements GroupMessaging {
           s.persistTimer = null;
           if (s.flushQueued) return;
           s.flushQueued = true;
-          this.enqueue(s.id, 'flush', () => this.flushReceiver(s));
+          this.enqueue(s.id, 'flush', () => this.flushInBackground(s));
         }, this.persistDelay());
       }
       return;
@@ -1684,7 +1739,11 @@ export class GroupEngine implements GroupMessaging {
     const hex = typeof groupId === 'string' ? groupId.toLowerCase() : bytesToHex(groupId);
     return this.queueOf(hex)(async () => {
       const s = this.sessions.get(hex);
-      if (!s || this.closed || s.syncing || (s.persistTimer === null && !s.dirty && !s.batch.length)) return;
+      if (!s || this.closed || s.syncing) return;
+      if (s.persistTimer === null && !s.dirty && !s.batch.length) {
+        await s.recordWrites; // a live flush's write may still be on its way
+        return;
+      }
       try {
         await this.flushReceiver(s);
       } catch (error) {

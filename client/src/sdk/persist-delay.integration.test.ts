@@ -12,6 +12,7 @@ import type { EngineOptions } from './group-engine';
 import { decodeReceiverRecord, groupKey } from './group-records';
 import type { Messaging, MessagingEvents } from './messaging';
 import { openMessaging } from './messaging-client';
+import type { LocalStore } from '../store/types';
 import { p, startWorld, until, type Member, type World } from '../../test/helpers';
 
 let world: World | undefined;
@@ -28,9 +29,9 @@ interface Chatter extends Member {
   dropped: MessagingEvents['dropped'][];
 }
 
-async function join(w: World, name: string, opts: { dir?: string; engine?: EngineOptions } = {}): Promise<Chatter> {
+async function join(w: World, name: string, opts: { dir?: string; engine?: EngineOptions; wrapStore?: (s: LocalStore) => LocalStore } = {}): Promise<Chatter> {
   const member = await w.add(name, { ...opts, start: false });
-  const m = await openMessaging(member.client, { primitives: p, store: member.store });
+  const m = await openMessaging(member.client, { primitives: p, store: opts.wrapStore ? opts.wrapStore(member.store) : member.store });
   const shown: Chatter['shown'] = [];
   const dropped: Chatter['dropped'] = [];
   m.on('message', (e) => shown.push(e));
@@ -103,5 +104,59 @@ describe('live messages: shown before persisted, ACKed after', () => {
     expect(ids).toContain(after.messageId);
     await bob2.client.idle(g);
     expect(await savedSeq(bob2, g)).toBeGreaterThanOrEqual(after.seq);
+  });
+
+  it('a record write held by a slow disk does not hold up the next message; the ACK follows the write and names its cursor', async () => {
+    world = await startWorld();
+    const alice = await join(world, 'alice');
+    // bob's receiver-record writes wait for `disk` while `slow` is set.
+    let slow = false;
+    let releaseDisk: () => void = () => undefined;
+    const held: string[] = [];
+    const slowRecords = (store: LocalStore): LocalStore => ({
+      ...store,
+      kind: store.kind,
+      get: (k) => store.get(k),
+      put: async (k, v) => {
+        if (slow && k.endsWith('/recv')) {
+          held.push(k);
+          await new Promise<void>((resolve) => (releaseDisk = resolve));
+        }
+        return store.put(k, v);
+      },
+    });
+    const bob = await join(world, 'bob', { engine: { persistDelayMs: 40 }, wrapStore: slowRecords });
+    const g = bytesToHex(await alice.client.createGroup({ name: 'slow disk' }));
+    await alice.client.invite(g, bob.client.memberId);
+    await bob.client.waitForGroup(g, 10_000);
+    await bob.client.idle(g);
+    const acks: number[] = [];
+    const conn = bob.client.relay.connection;
+    const ack = conn.ack.bind(conn);
+    conn.ack = (groupId, seq) => {
+      acks.push(seq);
+      ack(groupId, seq);
+    };
+
+    slow = true;
+    const first = await alice.m.sendText(g, '第一条 first');
+    await until('bob shows the first', () => bob.shown.some((e) => e.message.messageId === first.messageId));
+    await until("bob's record write is on the disk", () => held.length === 1, 5_000);
+    // The write of the first message's cursor is held: the second is still shown.
+    const second = await alice.m.sendText(g, '第二条 second');
+    await until('bob shows the second meanwhile', () => bob.shown.some((e) => e.message.messageId === second.messageId));
+    expect(held).toHaveLength(1);
+    expect(acks).toEqual([]); // nothing is acknowledged before it is written
+    expect(await savedSeq(bob, g)).toBeLessThan(first.seq);
+
+    slow = false;
+    releaseDisk();
+    // The held write was taken after the first message: its ACK says so, not the second's.
+    await until('the held write is acknowledged', () => acks.length > 0, 5_000);
+    expect(acks[0]).toBe(first.seq);
+    await bob.client.idle(g);
+    expect(await savedSeq(bob, g)).toBe(second.seq);
+    await until('the second is acknowledged', () => acks.includes(second.seq), 5_000);
+    expect(bob.shown.map((e) => e.message.messageId)).toEqual([first.messageId, second.messageId]);
   });
 });

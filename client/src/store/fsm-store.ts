@@ -11,7 +11,7 @@ import { STORE_CLOSED, STORE_CORRUPT, STORE_IO, storeError } from './errors';
 import { decodeFrames, encodeFrames } from './frame';
 import { frameStoreValue, unframeStoreValue } from './value';
 import { assertName, assertPrefix, fileToName, nameToFile } from './names';
-import { createSerial } from './serial';
+import { createKeyedSerial } from './serial';
 import type { LocalStore } from './types';
 
 export interface FsmFail {
@@ -115,14 +115,15 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
     throw storeError(STORE_IO, 'local store open failed', 'openFsmStore');
   }
 
-  const serial = createSerial();
+  const serial = createKeyedSerial();
   const checkedLogs = new Set<string>();
   let closed = false;
   const kvPath = (key: string) => `${kvDir}/${nameToFile(key)}`;
   const logPath = (name: string) => `${logDir}/${nameToFile(name)}`;
 
-  function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    return serial(async () => {
+  /** `file`: the kv key or log the operation touches (its order); null: all of them. */
+  function run<T>(operation: string, file: string | null, body: () => Promise<T>): Promise<T> {
+    const guarded = async () => {
       if (closed) throw storeError(STORE_CLOSED, 'the store is closed', operation);
       try {
         return await body();
@@ -130,14 +131,15 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
         if ((e as { code?: string }).code?.startsWith('E2E_ERR_')) throw e;
         throw storeError(STORE_IO, `local store ${operation} failed`, operation);
       }
-    });
+    };
+    return file === null ? serial.exclusive(guarded) : serial.run(file, guarded);
   }
 
   return {
     kind: 'wx-fsm',
     async get(key) {
       assertName('key', key);
-      return run('get', async () => {
+      return run('get', `kv:${key}`, async () => {
         const bytes = await readBytes(kvPath(key));
         if (!bytes) return undefined;
         return unframeStoreValue(bytes);
@@ -146,15 +148,15 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
     async put(key, value) {
       assertName('key', key);
       const framed = frameStoreValue(value);
-      return run('put', () => writeAtomically(kvDir, nameToFile(key), framed));
+      return run('put', `kv:${key}`, () => writeAtomically(kvDir, nameToFile(key), framed));
     },
     async delete(key) {
       assertName('key', key);
-      return run('delete', () => unlink(kvPath(key)));
+      return run('delete', `kv:${key}`, () => unlink(kvPath(key)));
     },
     async keys(prefix) {
       assertPrefix(prefix);
-      return run('keys', async () =>
+      return run('keys', null, async () =>
         (await readdir(kvDir))
           .map(fileToName)
           .filter((n): n is string => n !== null && n.startsWith(prefix))
@@ -164,7 +166,7 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
     async append(name, records) {
       assertName('name', name);
       const framed = encodeFrames(records);
-      return run('append', async () => {
+      return run('append', `log:${name}`, async () => {
         const path = logPath(name);
         if (!checkedLogs.has(name)) {
           // Cut a torn tail (wx has no truncate in the subset: rewrite the intact prefix).
@@ -182,7 +184,7 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
     },
     async readLog(name) {
       assertName('name', name);
-      return run('readLog', async () => {
+      return run('readLog', `log:${name}`, async () => {
         const bytes = await readBytes(logPath(name));
         return bytes ? decodeFrames(bytes).records : [];
       });
@@ -190,25 +192,25 @@ export async function openFsmStore(fsm: FileSystemManagerLike, root: string): Pr
     async rewriteLog(name, records) {
       assertName('name', name);
       const framed = encodeFrames(records);
-      return run('rewriteLog', async () => {
+      return run('rewriteLog', `log:${name}`, async () => {
         await writeAtomically(logDir, nameToFile(name), framed);
         checkedLogs.add(name);
       });
     },
     async deleteLog(name) {
       assertName('name', name);
-      return run('deleteLog', async () => {
+      return run('deleteLog', `log:${name}`, async () => {
         await unlink(logPath(name));
         checkedLogs.delete(name);
       });
     },
     async logs() {
-      return run('logs', async () =>
+      return run('logs', null, async () =>
         (await readdir(logDir)).map(fileToName).filter((n): n is string => n !== null).sort(),
       );
     },
     async close() {
-      return serial(async () => {
+      return serial.exclusive(async () => {
         closed = true;
       });
     },

@@ -12,7 +12,7 @@ import { STORE_CLOSED, STORE_IN_USE, STORE_IO, STORE_UNSAFE, storeError } from '
 import { decodeFrames, encodeFrames } from './frame';
 import { frameStoreValue, unframeStoreValue } from './value';
 import { assertName, assertPrefix, fileToName, nameToFile } from './names';
-import { createSerial } from './serial';
+import { createKeyedSerial } from './serial';
 import type { LocalStore } from './types';
 
 export const DIR_MODE = 0o700;
@@ -141,7 +141,7 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
     throw ioError('openNodeStore', e);
   }
 
-  const serial = createSerial();
+  const serial = createKeyedSerial();
   const handles = new Map<string, fs.FileHandle>();
   let tmpCounter = 0;
   let closed = false;
@@ -210,8 +210,9 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
     return h;
   }
 
-  function run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    return serial(async () => {
+  /** `file`: the kv key or log the operation touches (its order); null: all of them. */
+  function run<T>(operation: string, file: string | null, body: () => Promise<T>): Promise<T> {
+    const guarded = async () => {
       if (closed) throw storeError(STORE_CLOSED, 'the store is closed', operation);
       try {
         return await body();
@@ -219,14 +220,15 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
         if ((e as { code?: string }).code?.startsWith('E2E_ERR_')) throw e;
         throw ioError(operation, e);
       }
-    });
+    };
+    return file === null ? serial.exclusive(guarded) : serial.run(file, guarded);
   }
 
   return {
     kind: 'node-files',
     async get(key) {
       assertName('key', key);
-      return run('get', async () => {
+      return run('get', `kv:${key}`, async () => {
         let bytes: Uint8Array;
         try {
           bytes = await readPlain(kvPath(key));
@@ -240,18 +242,18 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
     async put(key, value) {
       assertName('key', key);
       const framed = frameStoreValue(value);
-      return run('put', () => writeAtomically(kvDir, nameToFile(key), framed));
+      return run('put', `kv:${key}`, () => writeAtomically(kvDir, nameToFile(key), framed));
     },
     async delete(key) {
       assertName('key', key);
-      return run('delete', async () => {
+      return run('delete', `kv:${key}`, async () => {
         await fs.rm(kvPath(key), { force: true });
         await syncDir(kvDir);
       });
     },
     async keys(prefix) {
       assertPrefix(prefix);
-      return run('keys', async () => {
+      return run('keys', null, async () => {
         const names = (await fs.readdir(kvDir)).map(fileToName).filter((n): n is string => n !== null);
         return names.filter((n) => n.startsWith(prefix)).sort();
       });
@@ -259,7 +261,7 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
     async append(name, records) {
       assertName('name', name);
       const framed = encodeFrames(records);
-      return run('append', async () => {
+      return run('append', `log:${name}`, async () => {
         const h = await appendHandle(name);
         if (framed.length > 0) {
           await writeAll(h.fd, framed);
@@ -269,7 +271,7 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
     },
     async readLog(name) {
       assertName('name', name);
-      return run('readLog', async () => {
+      return run('readLog', `log:${name}`, async () => {
         try {
           return decodeFrames(await readPlain(logPath(name))).records;
         } catch (e) {
@@ -281,26 +283,26 @@ export async function openNodeStore(dir: string, options: NodeStoreOptions = {})
     async rewriteLog(name, records) {
       assertName('name', name);
       const framed = encodeFrames(records);
-      return run('rewriteLog', async () => {
+      return run('rewriteLog', `log:${name}`, async () => {
         await closeHandle(name);
         await writeAtomically(logDir, nameToFile(name), framed);
       });
     },
     async deleteLog(name) {
       assertName('name', name);
-      return run('deleteLog', async () => {
+      return run('deleteLog', `log:${name}`, async () => {
         await closeHandle(name);
         await fs.rm(logPath(name), { force: true });
         await syncDir(logDir);
       });
     },
     async logs() {
-      return run('logs', async () =>
+      return run('logs', null, async () =>
         (await fs.readdir(logDir)).map(fileToName).filter((n): n is string => n !== null).sort(),
       );
     },
     async close() {
-      return serial(async () => {
+      return serial.exclusive(async () => {
         if (closed) return;
         closed = true;
         try {

@@ -44,34 +44,45 @@ const impls: [string, Opener][] = [
 ];
 
 describe.each(impls)('store model check: %s', (_, opener) => {
-  it('matches the model after random operations and reopens', async () => {
+  // Sequential: each operation awaited before the next. Concurrent: every operation between
+  // two reopens is called at once and awaited together; a store orders the operations on
+  // one key or log in call order (and a close after all of them), so the model is the same.
+  it.each([['sequential', false], ['called at once', true]])('matches the model after random operations and reopens (%s)', async (_mode, concurrent) => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
         const { open } = await opener();
         let store = await open();
         const kv = new Map<string, number[]>();
         const logs = new Map<string, number[][]>();
+        let inFlight: Promise<unknown>[] = [];
+        const call = async (p: Promise<unknown>) => {
+          if (concurrent) inFlight.push(p);
+          else await p;
+        };
         for (const o of ops) {
           if (o.kind === 'put') {
-            await store.put(o.key, o.value);
+            await call(store.put(o.key, o.value));
             kv.set(o.key, Array.from(o.value));
           } else if (o.kind === 'delete') {
-            await store.delete(o.key);
+            await call(store.delete(o.key));
             kv.delete(o.key);
           } else if (o.kind === 'append') {
-            await store.append(o.key, o.records);
+            await call(store.append(o.key, o.records));
             logs.set(o.key, [...(logs.get(o.key) ?? []), ...o.records.map((r) => Array.from(r))]);
           } else if (o.kind === 'rewrite') {
-            await store.rewriteLog(o.key, o.records);
+            await call(store.rewriteLog(o.key, o.records));
             logs.set(o.key, o.records.map((r) => Array.from(r)));
           } else if (o.kind === 'deleteLog') {
-            await store.deleteLog(o.key);
+            await call(store.deleteLog(o.key));
             logs.delete(o.key);
           } else {
             await store.close();
+            await Promise.all(inFlight);
+            inFlight = [];
             store = await open();
           }
         }
+        await Promise.all(inFlight);
         expect(await store.keys('')).toEqual([...kv.keys()].sort());
         for (const [k, v] of kv) expect(Array.from((await store.get(k))!)).toEqual(v);
         expect(await store.logs()).toEqual([...logs.keys()].sort());

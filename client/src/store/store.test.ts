@@ -358,6 +358,35 @@ describe('file-system-manager store specifics', () => {
     await again.close();
   });
 
+  it('a slow write of one key holds up only that key; listings and close wait for it', async () => {
+    const dir = join(tempDir(), 'wx-slow');
+    let releaseSlow: () => void = () => undefined;
+    const slowDisk = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const fsm = createNodeBackedFsm({
+      // The temp file of a put to 'cursor' waits for the disk; everything else is quick.
+      beforeWrite: (api, path) => (api === 'writeFile' && path.includes(`.${nameToFile('cursor')}.tmp-`) ? slowDisk : undefined),
+    });
+    const store = await openFsmStore(fsm, dir);
+    const done: string[] = [];
+    const track = <T>(label: string, p: Promise<T>) => p.then((v) => (done.push(label), v));
+    const slowPut = track('put cursor 1', store.put('cursor', bytes(1)));
+    const nextPut = track('put cursor 2', store.put('cursor', bytes(2)));
+    // Another key and a log go ahead while the cursor's write is held.
+    await store.append('history', [bytes(7)]);
+    await store.put('other', bytes(3));
+    expect(await store.readLog('history')).toEqual([bytes(7)]);
+    const listing = track('keys', store.keys(''));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toEqual([]);
+    releaseSlow();
+    expect(await listing).toEqual(['cursor', 'other']);
+    await Promise.all([slowPut, nextPut]);
+    // One key's writes land in call order, and the listing came after both.
+    expect(done).toEqual(['put cursor 1', 'put cursor 2', 'keys']);
+    expect(await store.get('cursor')).toEqual(bytes(2));
+    await store.close();
+  });
+
   it('only calls the documented subset of the manager', async () => {
     const fsm = createNodeBackedFsm();
     const store = await openFsmStore(fsm, join(tempDir(), 'wx-calls'));
