@@ -97,6 +97,45 @@ interface GroupIndex {
 const TOMBSTONE = -1;
 const keyOf = (groupId: string, messageId: string) => `${groupId}\u0000${messageId}`;
 
+/**
+ * docId by group and message ID, or TOMBSTONE for a recall without (or before) its message.
+ * One map per group, keyed by the message's own ID string: a single map keyed by a joined
+ * "group, message" string kept a ~100-character string per message alive for good.
+ */
+class DocKeys {
+  private readonly byGroup = new Map<string, Map<string, number>>();
+
+  get(groupId: string, messageId: string): number | undefined {
+    return this.byGroup.get(groupId)?.get(messageId);
+  }
+
+  set(groupId: string, messageId: string, id: number): void {
+    let ids = this.byGroup.get(groupId);
+    if (!ids) this.byGroup.set(groupId, (ids = new Map()));
+    ids.set(messageId, id);
+  }
+
+  *entries(): IterableIterator<[groupId: string, messageId: string, id: number]> {
+    for (const [groupId, ids] of this.byGroup) for (const [messageId, id] of ids) yield [groupId, messageId, id];
+  }
+}
+
+/**
+ * One string per distinct group or member ID, shared by every message that names it: each
+ * decoded or checked message otherwise brings its own copies (two 64-character hex strings),
+ * which a long history kept by the tens of thousands.
+ */
+class SharedIds {
+  private readonly ids = new Map<string, string>();
+
+  of(id: string): string {
+    const known = this.ids.get(id);
+    if (known !== undefined) return known;
+    this.ids.set(id, id);
+    return id;
+  }
+}
+
 function upperBound(a: number[], x: number): number {
   let lo = 0;
   let hi = a.length;
@@ -171,7 +210,8 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
 
   // ---- state -----------------------------------------------------------------
   let docs: (StoredMessage | null)[] = [];
-  let byKey = new Map<string, number>(); // docId, or TOMBSTONE for a recall without (or before) its message
+  let keys = new DocKeys();
+  const sharedIds = new SharedIds();
   let groups = new Map<string, GroupIndex>();
   let cjk = new NumericTerms();
   let words = new StringTerms();
@@ -222,11 +262,13 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   function apply(record: LogRecord, index: boolean): void {
     if (record.op === 'put') {
       for (const m of record.m) {
-        const key = keyOf(m.groupId, m.messageId);
-        if (byKey.has(key)) continue; // never written by add(); tolerated on replay
+        // The messages are the history's own (checked or decoded copies): sharing their IDs changes no caller's object.
+        m.groupId = sharedIds.of(m.groupId);
+        m.sender = sharedIds.of(m.sender);
+        if (keys.get(m.groupId, m.messageId) !== undefined) continue; // never written by add(); tolerated on replay
         const id = docs.length;
         docs.push(m);
-        byKey.set(key, id);
+        keys.set(m.groupId, m.messageId, id);
         insertIntoGroup(id, m);
         if (index) {
           indexDoc(id, m);
@@ -234,14 +276,13 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
         }
       }
     } else {
-      const key = keyOf(record.g, record.i);
-      const id = byKey.get(key);
+      const id = keys.get(record.g, record.i);
       if (id !== undefined && id !== TOMBSTONE && docs[id]) {
         removeFromGroup(id, docs[id]!);
         docs[id] = null;
         recalled++;
       }
-      if (id === undefined) byKey.set(key, TOMBSTONE);
+      if (id === undefined) keys.set(sharedIds.of(record.g), record.i, TOMBSTONE);
     }
   }
 
@@ -336,12 +377,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       }
     });
     const tombstones: [string, string][] = [];
-    for (const [key, id] of byKey) {
-      if (id === TOMBSTONE || !docs[id]) {
-        const sep = key.indexOf('\u0000');
-        tombstones.push([key.slice(0, sep), key.slice(sep + 1)]);
-      }
-    }
+    for (const [g, i, id] of keys.entries()) if (id === TOMBSTONE || !docs[id]) tombstones.push([g, i]);
     const newRecords = [
       ...encodePutRecords(liveDocs),
       ...tombstones.map(([g, i]) => encodeRecord({ op: 'del', g, i })),
@@ -360,13 +396,13 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
     const oldLog = logName;
     logName = newLog;
     docs = liveDocs;
-    byKey = new Map();
+    keys = new DocKeys();
     groups = new Map();
     liveDocs.forEach((m, id) => {
-      byKey.set(keyOf(m.groupId, m.messageId), id);
+      keys.set(m.groupId, m.messageId, id);
       insertIntoGroup(id, m);
     });
-    for (const [g, i] of tombstones) byKey.set(keyOf(g, i), TOMBSTONE);
+    for (const [g, i] of tombstones) keys.set(g, i, TOMBSTONE);
     cjk = new NumericTerms(nextCjk);
     words = new StringTerms(nextWords);
     logRecords = newRecords.length;
@@ -438,7 +474,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
         const inBatch = new Set<string>();
         for (const m of checked) {
           const key = keyOf(m.groupId, m.messageId);
-          if (byKey.has(key) || inBatch.has(key)) continue;
+          if (keys.get(m.groupId, m.messageId) !== undefined || inBatch.has(key)) continue;
           inBatch.add(key);
           fresh.push(m);
         }
@@ -458,7 +494,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       checkId('messageId', messageId);
       return serial(async () => {
         guard('recall');
-        const id = byKey.get(keyOf(groupId, messageId));
+        const id = keys.get(groupId, messageId);
         if (id === TOMBSTONE || (id !== undefined && !docs[id])) return false;
         await store.append(logName, [encodeRecord({ op: 'del', g: groupId, i: messageId })]);
         logRecords++;
@@ -470,7 +506,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
 
     get(groupId, messageId) {
       guard('get');
-      const id = byKey.get(keyOf(checkId('groupId', groupId), checkId('messageId', messageId)));
+      const id = keys.get(checkId('groupId', groupId), checkId('messageId', messageId));
       return id === undefined || id === TOMBSTONE ? undefined : (docs[id] ?? undefined);
     },
 
