@@ -1,4 +1,4 @@
-// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL] [-- --receivers-on-disk] [-- --receivers-nice=N]  (suite "client-send-latency"):
+// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL] [-- --receivers-on-disk] [-- --receivers-nice=N] [-- --same-text]  (suite "client-send-latency"):
 // end-to-end latency of a group text message, sender's sendText() call -> relay -> every
 // online member's SDK has decrypted, verified and stored it (the messaging 'message' event),
 // at a steady 50 messages/s on loopback.
@@ -11,7 +11,8 @@
 // on this one disk would measure the disk, not the path. For the same reason their stores are
 // on tmpfs when the machine has one (receiverStore below). The worker processes run at a
 // lower CPU priority (nice 10; RECEIVERS_NICE below). Then the sender sends M messages
-// (1,000; --quick: 100) at 50/s, after 2 s of warm-up messages that are not counted
+// (1,000; --quick: 100; texts of 4 to 15 words, Chinese with some Latin and emoji, as in
+// catch-up) at 50/s, after 2 s of warm-up messages that are not counted
 // (WARMUP_SECONDS below; their p99 is printed apart). Each delivery's
 // latency is the receiver's wall clock at the event minus the sender's at the call
 // (one machine, one clock: performance.timeOrigin + performance.now() in every process).
@@ -35,7 +36,7 @@ import { loadDefaultPrimitives } from '../../crypto/src/primitives/select';
 import { openNodeDevice, type NodeDevice } from '../../client/cli/node-client';
 import { startRelayProcess } from '../../demo/relay-process';
 import { emitFigure, percentile } from '../schema';
-import { BENCH_RELAY_FLAGS } from './client-catchup';
+import { BENCH_RELAY_FLAGS, benchTexts } from './client-catchup';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(HERE), '../..');
@@ -67,6 +68,8 @@ const RECEIVERS_NICE = 10;
  * back-to-back runs).
  */
 const WORKERS = 2;
+/** The one sentence of --same-text (the text of every message before session 7). */
+const SAME_TEXT = '延迟测试消息，请勿回复 明天下午三点开会';
 const log = (s: string) => process.stderr.write(`[client-send-latency] ${s}\n`);
 const wallNow = () => performance.timeOrigin + performance.now();
 const MARK = /\[n=(\d+)\]/;
@@ -249,6 +252,16 @@ export async function run(args: string[]): Promise<void> {
   const workerCount = intFlag(args, 'workers', WORKERS);
   /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
   const senderFsync = !args.includes('--no-sender-fsync');
+  /**
+   * The texts: catch-up's corpus (4 to 15 words of Chinese with some Latin and emoji), one
+   * per message. Diagnostic --same-text sends one sentence every time, as before session 7:
+   * then every word's posting list in every member's history grew in step, so all 50
+   * members of a worker reallocated the same ~25 arrays on the same message (at messages
+   * ~155, 240, 375, 575 and 880, each 1.5 times the last), and both workers stalled there
+   * in long scavenges in every run (docs/BENCH.md, session 7).
+   */
+  const sameText = args.includes('--same-text');
+  const texts = sameText ? Array.from({ length: messages }, () => SAME_TEXT) : benchTexts(messages);
   const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-latency-'));
   const receivers = args.includes('--receivers-on-disk') ? { dir, store: 'disk' } : receiverStore();
   const removeDirs = () => {
@@ -273,7 +286,7 @@ export async function run(args: string[]): Promise<void> {
     const per = Math.ceil(members / workerCount);
     for (let w = 0; w < workerCount && w * per < members; w++) {
       // Diagnostic: WXE2EE_BENCH_PROFILE_DIR=<dir> writes a CPU profile of every worker's message phase there.
-      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = fork(HERE, [], { cwd: ROOT, execArgv: ['--import', 'tsx', ...(process.env.WXE2EE_BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean)], env: { ...process.env, [WORKER_ENV]: '1' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       if (nice > 0 && child.pid !== undefined) {
         try {
           setPriority(child.pid, nice);
@@ -319,7 +332,7 @@ export async function run(args: string[]): Promise<void> {
       sentAt[i] = wallNow();
       const s = performance.now();
       inflight.push(
-        sender.messaging.sendText(groupId, `延迟测试消息，请勿回复 [n=${i}] 明天下午三点开会`).then((r) => {
+        sender.messaging.sendText(groupId, `${texts[i]} [n=${i}]`).then((r) => {
           sendMs.push(performance.now() - s);
           indexOfSeq.set(r.seq, i);
         }),
@@ -347,7 +360,7 @@ export async function run(args: string[]): Promise<void> {
             if (n !== undefined && n >= warmup) wireLatencies.push(at - sentAt[n]!);
           }
         }
-        const params = { members: ids.length, messages: messages - warmup, warmupMessages: warmup, receiversNice, ratePerSecond: rate, workers: workers.length, receiverStore: receivers.store, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, backend: p.backend, transport: 'loopback', delivered: got, expected };
+        const params = { members: ids.length, messages: messages - warmup, warmupMessages: warmup, receiversNice, ratePerSecond: rate, workers: workers.length, receiverStore: receivers.store, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, texts: sameText ? 'same' : 'varied', backend: p.backend, transport: 'loopback', delivered: got, expected };
         // Diagnostic: WXE2EE_BENCH_DUMP=<file> writes every send and delivery time (JSON) to see when the tail happens.
         if (process.env.WXE2EE_BENCH_DUMP) {
           const dump = { sentAt, sendMs, warmup, workers: reports.map((r) => ({ gcs: r.gcs, deliveries: r.deliveries, wire: r.wire.map(([seq, at, member]) => [indexOfSeq.get(seq) ?? -1, at, member]) })) };
