@@ -68,7 +68,7 @@ const RECEIVERS_NICE = 10;
  * back-to-back runs).
  */
 const WORKERS = 2;
-/** The one sentence of --same-text (the text of every message before session 7). */
+/** The one sentence of --same-text (the text of every message before session 8). */
 const SAME_TEXT = '延迟测试消息，请勿回复 明天下午三点开会';
 const log = (s: string) => process.stderr.write(`[client-send-latency] ${s}\n`);
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -254,11 +254,11 @@ export async function run(args: string[]): Promise<void> {
   const senderFsync = !args.includes('--no-sender-fsync');
   /**
    * The texts: catch-up's corpus (4 to 15 words of Chinese with some Latin and emoji), one
-   * per message. Diagnostic --same-text sends one sentence every time, as before session 7:
+   * per message. Diagnostic --same-text sends one sentence every time, as before session 8:
    * then every word's posting list in every member's history grew in step, so all 50
    * members of a worker reallocated the same ~25 arrays on the same message (at messages
    * ~155, 240, 375, 575 and 880, each 1.5 times the last), and both workers stalled there
-   * in long scavenges in every run (docs/BENCH.md, session 7).
+   * in long scavenges in every run (docs/BENCH.md, session 8).
    */
   const sameText = args.includes('--same-text');
   const texts = sameText ? Array.from({ length: messages }, () => SAME_TEXT) : benchTexts(messages);
