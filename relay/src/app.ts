@@ -414,7 +414,9 @@ async function writeBlob(c: C, path: string, max: number): Promise<number> {
     renameSync(tmp, path);
     return total;
   } catch (e) {
-    out.destroy();
+    // Remove the temp file only once the stream has closed it: a stream destroyed while its
+    // file is still opening creates the file afterwards, and would leave a .part file behind.
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', resolve).destroy());
     rmSync(tmp, { force: true });
     throw e;
   }
