@@ -84,6 +84,13 @@ export interface SendHeader {
   senderIndex: number;
 }
 
+/** An acknowledged cursor waiting to be written. */
+interface CursorSave {
+  deviceRef: number;
+  groupRef: number;
+  seq: number;
+}
+
 interface PendingSend {
   peer: Peer;
   clientId: Uint8Array;
@@ -143,7 +150,9 @@ export class RelayCore {
   private pending: PendingSend[] = [];
   private flushScheduled = false;
   private lane: Promise<unknown> = Promise.resolve();
-  private pendingCursors = new Map<string, { deviceRef: number; groupRef: number; seq: number }>();
+  private pendingCursors = new Map<string, CursorSave>();
+  /** Batches taken by flushCursors whose save has not finished: still unread by store.cursor(). */
+  private readonly savingCursors = new Set<Map<string, CursorSave>>();
   private timers: NodeJS.Timeout[] = [];
   private closing = false;
 
@@ -177,15 +186,24 @@ export class RelayCore {
   /** Starts background work: backpressure polling, cursor flushes, retention, session sweeps. */
   start(): void {
     mkdirSync(this.blobDir, { recursive: true });
-    const every = (ms: number, fn: () => void) => {
-      const t = setInterval(fn, ms);
+    // A background task that fails (the database briefly away) is counted and tried again
+    // on its next tick; its rejection must not reach the process as an unhandled one.
+    const every = (ms: number, task: string, fn: () => unknown) => {
+      const t = setInterval(() => {
+        try {
+          const r = fn();
+          if (r instanceof Promise) r.catch(() => this.metrics.backgroundFailure(task));
+        } catch {
+          this.metrics.backgroundFailure(task);
+        }
+      }, ms);
       t.unref();
       this.timers.push(t);
     };
-    every(20, () => this.pollLagging());
-    every(1000, () => void this.flushCursors());
-    every(60_000, () => void this.sweepRetention());
-    every(30_000, () => {
+    every(20, 'backpressure', () => this.pollLagging());
+    every(1000, 'cursor-flush', () => this.flushCursors());
+    every(60_000, 'retention', () => this.sweepRetention());
+    every(30_000, 'session-sweep', () => {
       const now = this.now();
       this.sessions.sweep(now);
       this.sendLimiter.sweep(now);
@@ -193,8 +211,8 @@ export class RelayCore {
       this.claimLimiter.sweep(now);
       this.bundleLimiter.sweep(now);
     });
-    every(10_000, () => void this.store.sizeBytes().then((n) => (this.metrics.dbSizeBytes = n)));
-    every(60_000, () => this.evictIdleGroups());
+    every(10_000, 'database-size', () => this.store.sizeBytes().then((n) => (this.metrics.dbSizeBytes = n)));
+    every(60_000, 'group-eviction', () => this.evictIdleGroups());
   }
 
   /** Stops timers, waits for the write lane, saves cursors. */
@@ -664,10 +682,14 @@ export class RelayCore {
       sentSeq = Math.max(m.joinedSeq, Math.min(cursor.messageAfter, g.lastSeq));
       sentLog = Math.max(m.joinedLog, Math.min(cursor.logFrom, g.logLength));
     } else {
+      // An ACK not yet saved (cursors are written in batches) counts as well. It is read both
+      // before and after the store: a flush that starts and finishes while the read is in
+      // flight takes the ACK out of memory before the read can see it in the database.
+      const key = `${peer.session.deviceRef}:${g.ref}`;
+      const unsavedBefore = this.unsavedCursor(key);
       const stored = await this.store.cursor(peer.session.deviceRef, g.ref);
-      // An ACK not yet saved (cursors are written in batches) counts as well.
-      const pending = this.pendingCursors.get(`${peer.session.deviceRef}:${g.ref}`)?.seq ?? 0;
-      sentSeq = Math.max(m.joinedSeq, Math.min(Math.max(stored ?? 0, pending), g.lastSeq));
+      const acked = Math.max(unsavedBefore, stored ?? 0, this.unsavedCursor(key));
+      sentSeq = Math.max(m.joinedSeq, Math.min(acked, g.lastSeq));
       sentLog = m.joinedLog;
     }
     if (peer.closed || peer.groups.has(g.ref)) return;
@@ -791,11 +813,30 @@ export class RelayCore {
     if (!prev || prev.seq < s) this.pendingCursors.set(key, { deviceRef: peer.session.deviceRef, groupRef: g.ref, seq: s });
   }
 
+  /** The highest acknowledged seq for `key` that is in memory: pending, or taken by a flush still saving. */
+  private unsavedCursor(key: string): number {
+    let seq = this.pendingCursors.get(key)?.seq ?? 0;
+    for (const batch of this.savingCursors) seq = Math.max(seq, batch.get(key)?.seq ?? 0);
+    return seq;
+  }
+
   async flushCursors(): Promise<void> {
     if (this.pendingCursors.size === 0) return;
-    const batch = [...this.pendingCursors.values()];
+    const batch = this.pendingCursors;
     this.pendingCursors = new Map();
-    await this.store.saveCursors(batch);
+    this.savingCursors.add(batch);
+    try {
+      await this.store.saveCursors([...batch.values()]);
+    } catch (e) {
+      // Not saved: back into memory for the next flush, unless a newer ACK is already there.
+      for (const [key, c] of batch) {
+        const newer = this.pendingCursors.get(key);
+        if (!newer || newer.seq < c.seq) this.pendingCursors.set(key, c);
+      }
+      throw e;
+    } finally {
+      this.savingCursors.delete(batch);
+    }
   }
 
   /** Retention: acknowledged-by-all and too-old messages; blobs by age and dissolved groups. */

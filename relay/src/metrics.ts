@@ -23,6 +23,7 @@ export class Metrics {
   commitBatches = 0;
   slowSockets = 0;
   readonly errors = new Map<string, number>();
+  readonly backgroundFailures = new Map<string, number>();
   readonly httpRequests = new Map<string, number>();
   readonly commitLatency = new Histogram();
   readonly httpLatency = new Histogram();
@@ -30,6 +31,11 @@ export class Metrics {
 
   error(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** A periodic task (cursor flush, retention sweep...) that threw; it runs again on its next tick. */
+  backgroundFailure(task: string): void {
+    this.backgroundFailures.set(task, (this.backgroundFailures.get(task) ?? 0) + 1);
   }
 
   http(route: string, status: number, seconds: number): void {
@@ -51,6 +57,8 @@ export class Metrics {
     gauge('relay_database_size_bytes', 'Size of the database files (main, -wal, -shm).', this.dbSizeBytes);
     out.push('# HELP relay_errors_total Errors returned to devices, by stable code.', '# TYPE relay_errors_total counter');
     for (const [code, n] of [...this.errors].sort()) out.push(`relay_errors_total{code="${code}"} ${n}`);
+    out.push('# HELP relay_background_failures_total Periodic tasks that failed and will run again, by task.', '# TYPE relay_background_failures_total counter');
+    for (const [task, n] of [...this.backgroundFailures].sort()) out.push(`relay_background_failures_total{task="${task}"} ${n}`);
     out.push('# HELP relay_http_requests_total HTTP requests by route pattern and status.', '# TYPE relay_http_requests_total counter');
     for (const [key, n] of [...this.httpRequests].sort()) {
       const [route, status] = key.split('|');

@@ -128,6 +128,64 @@ describe.each(TEST_STORES)('%s store', (kind) => {
       b.close();
     });
 
+    it('an ACK whose save is still in flight, or failed, counts when the device resumes without a cursor (regression: a flush hid it)', async () => {
+      const { tokens, state, groupId, idx } = await setupGroup(2);
+      const a = await WsClient.connect(relay.wsUrl, tokens[0]!);
+      let b = await WsClient.connect(relay.wsUrl, tokens[1]!);
+      await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
+      for (let k = 0; k < 6; k++) a.send({ type: FRAME.SEND, clientMessageId: cid(k), groupId, ciphertext: fakeGroupMessage(groupId, state.epoch, k, 256, idx(0)) });
+      await b.waitCount((f) => f.type === FRAME.MESSAGE, 6);
+      const store = relay.core.store;
+      const realSave = store.saveCursors.bind(store);
+      const resumeWithoutCursor = async () => {
+        b.close();
+        await b.waitClose();
+        b = await WsClient.connect(relay.wsUrl, tokens[1]!);
+        await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
+        return b.of(FRAME.MESSAGE).map((f) => f.seq);
+      };
+      try {
+        // 1. The save hangs: the ACK has left the pending map but is not in the database yet.
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        store.saveCursors = async (c) => {
+          await gate;
+          return realSave(c);
+        };
+        b.send({ type: FRAME.ACK, groupId, seq: 2 });
+        await b.roundTrip();
+        const saving = relay.core.flushCursors();
+        expect(await resumeWithoutCursor()).toEqual([3, 4, 5, 6]);
+        release();
+        await saving;
+        // 2. The save fails: the ACK stays in memory, counts on resume, and the next flush saves it.
+        store.saveCursors = async () => {
+          throw new Error('database away');
+        };
+        b.send({ type: FRAME.ACK, groupId, seq: 4 });
+        await b.roundTrip();
+        await expect(relay.core.flushCursors()).rejects.toThrow('database away');
+        expect(await resumeWithoutCursor()).toEqual([5, 6]);
+        // The periodic flush fails the same way: counted for the operator, not a crash.
+        const failures = () => relay.core.metrics.backgroundFailures.get('cursor-flush') ?? 0;
+        const before = failures();
+        for (const deadline = Date.now() + 3000; failures() === before && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+        expect(failures()).toBeGreaterThan(before);
+        expect(relay.core.metrics.render()).toMatch(/relay_background_failures_total\{task="cursor-flush"\} [1-9]/);
+      } finally {
+        store.saveCursors = realSave;
+      }
+      await relay.core.flushCursors();
+      b.close();
+      await b.waitClose();
+      // Saved now: a relay restarted on this database would resume from it as well.
+      b = await WsClient.connect(relay.wsUrl, tokens[1]!);
+      await b.waitFor((f) => f.type === FRAME.CAUGHT_UP);
+      expect(b.of(FRAME.MESSAGE).map((f) => f.seq)).toEqual([5, 6]);
+      a.close();
+      b.close();
+    });
+
     it('a kick takes effect in the append: the kicked device gets REMOVED and nothing after, stale epochs are refused', async () => {
       const { devices, tokens, state, groupId, idx } = await setupGroup(3);
       const socks = await Promise.all(tokens.map((t) => WsClient.connect(relay.wsUrl, t)));

@@ -66,7 +66,7 @@ describe.each(TEST_STORES)('%s store', (kind) => {
               const last = seen[seen.length - 1] ?? 0;
               reader.send({ type: FRAME.ACK, groupId: gid, seq: last });
               acked = last;
-              await new Promise((r) => setTimeout(r, 20)); // the ACK frame reaches the relay
+              await reader.roundTrip(); // the relay has handled the ACK
               if (acked % 2 === 0) await relay.core.flushCursors(); // saved, or still pending in memory
             } else {
               // Whatever arrived before the close counts; then resume.

@@ -91,6 +91,16 @@ export class WsClient {
     this.ws.send(encodeClientFrame(f));
   }
 
+  private nextPing = 1;
+
+  /** PING and wait for its PONG: the relay handles a socket's frames in order, so every
+   *  synchronous frame sent before this one (an ACK) has been handled when it returns. */
+  async roundTrip(): Promise<void> {
+    const nonce = this.nextPing++;
+    this.send({ type: FRAME.PING, nonce });
+    await this.waitFor((f) => f.type === FRAME.PONG && f.nonce === nonce);
+  }
+
   sendRaw(bytes: Uint8Array | string): void {
     this.ws.send(bytes);
   }
