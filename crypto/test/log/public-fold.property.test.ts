@@ -124,7 +124,10 @@ describe('public fold: properties over random operation sequences', () => {
       }),
       { numRuns: 60 },
     );
-    // The generator must exercise the accepting paths, not only rejections.
-    expect(totalAccepted).toBeGreaterThan(120);
+    // The generator must exercise the accepting paths, not only rejections. Over 40 fixed
+    // seeds the total ranged 122-184 (one CI run saw 118, and 120 was the bound then): half
+    // of the lowest seen still means accepted steps in most runs, and a generator that
+    // only produced rejections would give about 0.
+    expect(totalAccepted).toBeGreaterThan(60);
   });
 });
