@@ -55,7 +55,7 @@ import {
 } from '../../../crypto/src/log/public-fold';
 import { DEFAULT_EPOCH_GRACE_MS } from '../../../crypto/src/limits';
 import { decryptGroupMessage } from '../../../crypto/src/message/decrypt';
-import { encryptGroupMessage } from '../../../crypto/src/message/encrypt';
+import { encryptGroupMessage, reserveSenderState } from '../../../crypto/src/message/encrypt';
 import { OWN_MESSAGE, UNKNOWN_EPOCH } from '../../../crypto/src/message/errors';
 import { startEpoch } from '../../../crypto/src/message/session';
 import type { ReceiverState, SenderState } from '../../../crypto/src/message/state';
@@ -162,6 +162,14 @@ const AUTO_RETRY_MS = 3000;
 /** Prekey fetches of a commit: split in about this many requests, each of at least PREKEY_BATCH_MIN members. */
 const PREKEY_BATCHES = 4;
 const PREKEY_BATCH_MIN = 16;
+/**
+ * Generations one sender-record write reserves (docs/PROTOCOL.md M6, "Reserving a run"). A
+ * busy sender writes its record once per 16 messages instead of once each (at 50 messages/s
+ * that write, with its fsync, was the largest cost of a send); a crash skips at most 15
+ * generations, which each receiver bridges with as many skipped keys (68 bytes each in its
+ * record) that are never used.
+ */
+const SENDER_RESERVATION = 16;
 /** Messages handed to a batch receiver at once, at most. */
 const MAX_BATCH = 500;
 /** Public states of recent epochs kept in memory, for the permission check of late messages. */
@@ -264,6 +272,11 @@ interface GroupSession {
   logLength: number;
   member: GroupMemberState;
   sender: SenderState | null;
+  /**
+   * The sender record as last written: up to SENDER_RESERVATION generations ahead of
+   * `sender`. Sends are released against it without a write until the chain reaches it.
+   */
+  senderWritten: SenderState | null;
   receiver: ReceiverState | null;
   messageSeq: number;
   anchored: boolean;
@@ -443,6 +456,7 @@ export class GroupEngine implements GroupMessaging {
         wipe(view.senderRoot);
       }
       s.sender = sender;
+      s.senderWritten = sender;
     }
     return s;
   }
@@ -455,6 +469,7 @@ export class GroupEngine implements GroupMessaging {
       logLength,
       member,
       sender: null,
+      senderWritten: null,
       receiver: null,
       messageSeq: 0,
       anchored: false,
@@ -691,6 +706,7 @@ export class GroupEngine implements GroupMessaging {
     await this.persistReceiver(s);
     if (s.stalled) return;
     await this.store.put(groupKey(s.hex, 'send'), encodeSenderRecord(sender));
+    s.senderWritten = sender;
   }
 
   private async flushReceiver(s: GroupSession, ack = true): Promise<void> {
@@ -1207,8 +1223,9 @@ export class GroupEngine implements GroupMessaging {
 
   /**
    * Encrypts a send in the group's queue. Sends waiting at the same time are encrypted
-   * together and share ONE sender-record write (the last state is past every generation
-   * of the run, which is what release() asks), so a burst costs one fsync, not one each.
+   * together, and a sender-record write is needed only when the run passes the last
+   * reservation (the written state must be past every generation of the run, which is
+   * what release() asks), so a burst costs one fsync per SENDER_RESERVATION sends.
    * Resolves null while a removal is pending.
    */
   private prepareSend(s: GroupSession, framed: Uint8Array): Promise<{ bytes: Uint8Array; epoch: number } | null> {
@@ -1248,9 +1265,16 @@ export class GroupEngine implements GroupMessaging {
         }
       }
       if (done.length === 0) return;
-      await this.store.put(groupKey(s.hex, 'send'), encodeSenderRecord(state));
+      // One write covers a run of sends: the record goes SENDER_RESERVATION generations
+      // ahead, and later sends are released against it until the chain reaches it.
+      let written = s.senderWritten;
+      if (!written || written.epoch !== state.epoch || written.senderIndex !== state.senderIndex || written.generation < state.generation) {
+        written = reserveSenderState(this.p, state, SENDER_RESERVATION);
+        await this.store.put(groupKey(s.hex, 'send'), encodeSenderRecord(written));
+        s.senderWritten = written;
+      }
       s.sender = state;
-      for (const d of done) d.r.resolve({ bytes: d.release(state), epoch: state.epoch });
+      for (const d of done) d.r.resolve({ bytes: d.release(written), epoch: state.epoch });
     } catch (e) {
       for (const r of reqs) r.reject(e);
     }

@@ -20,7 +20,7 @@
 //   signature = Ed25519(identity, u8(len L) || L || transcriptHash || memberId || header || sealed),
 //               L = "wxe2ee v1 sig group message"
 //   message   = header || sealed || signature
-import { assertBytes, equalBytes, isBytes, wipe } from '../bytes';
+import { assertBytes, assertInteger, equalBytes, isBytes, wipe } from '../bytes';
 import { E2eeError } from '../errors';
 import { signatureInput } from '../kdf';
 import { SIG } from '../labels';
@@ -165,4 +165,30 @@ export function encryptGroupMessage(
       return message;
     },
   };
+}
+
+/**
+ * Most generations a reservation may run ahead. After a crash the unused ones reach
+ * receivers as a gap, which they bridge with skipped keys: far below MAX_FORWARD_JUMP, so a
+ * crash right after a reservation never pushes the next message out of their reach.
+ */
+export const MAX_SENDER_RESERVATION = 256;
+
+/**
+ * The sending chain `generations` steps ahead of `s` (docs/PROTOCOL.md M6, "Reserving a
+ * run"): persisted in place of each next state, it lets one write cover a run of sends,
+ * since release() accepts it for every generation below its own. After a crash the device
+ * resumes from it and never reuses a generation; the generations it skipped are a gap to
+ * receivers. Intermediate chain keys are wiped; `s` is not changed.
+ */
+export function reserveSenderState(p: Primitives, s: SenderState, generations: number): SenderState {
+  assertInteger('generations', generations, 1, MAX_SENDER_RESERVATION);
+  const target = Math.min(s.generation + generations, MAX_CHAIN_GENERATION);
+  let chainKey = s.chainKey;
+  for (let g = s.generation; g < target; g++) {
+    const next = nextChainKey(p, chainKey);
+    if (chainKey !== s.chainKey) wipe(chainKey);
+    chainKey = next;
+  }
+  return { ...s, chainKey, generation: target };
 }

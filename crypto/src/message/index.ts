@@ -18,5 +18,5 @@ export {
   type SenderState,
   type SkippedKey,
 } from './state';
-export { encryptGroupMessage, messageSignatureInput, type EncryptOptions, type PreparedGroupMessage } from './encrypt';
+export { encryptGroupMessage, messageSignatureInput, reserveSenderState, MAX_SENDER_RESERVATION, type EncryptOptions, type PreparedGroupMessage } from './encrypt';
 export { decryptGroupMessage, type DecryptedGroupMessage, type DecryptOptions } from './decrypt';

@@ -11,7 +11,7 @@ import {
 } from '../../src/limits';
 import { initialChainKey, messageKeyNonce, nextChainKey } from '../../src/message/chain';
 import { decryptGroupMessage } from '../../src/message/decrypt';
-import { buildGroupMessage, encryptGroupMessage } from '../../src/message/encrypt';
+import { buildGroupMessage, encryptGroupMessage, MAX_SENDER_RESERVATION, reserveSenderState } from '../../src/message/encrypt';
 import {
   CHAIN_EXHAUSTED,
   DUPLICATE_MESSAGE,
@@ -331,6 +331,53 @@ describe('group messages', () => {
     expect(bytesToHex(prepared.release(prepared.nextState))).toBe(bytesToHex(bytes));
     expect(prepared.nextState.generation).toBe(1);
     expect(a.senderState.generation).toBe(0); // input not mutated
+  });
+
+  it('a reserved state releases every generation below it, not its own; after a crash the chain resumes there and receivers bridge the gap', () => {
+    const { a, b } = setup();
+    const reserved = reserveSenderState(p, a.senderState, 16);
+    expect(reserved.generation).toBe(16);
+    // Its chain key is the one the chain itself reaches at generation 16.
+    let ck = a.senderState.chainKey;
+    for (let i = 0; i < 16; i++) ck = nextChainKey(p, ck);
+    expect(bytesToHex(reserved.chainKey)).toBe(bytesToHex(ck));
+    expect(a.senderState.generation).toBe(0); // input not mutated
+    let s = a.senderState;
+    let recv = b.receiverState;
+    for (let g = 0; g < 17; g++) {
+      const prepared = encryptGroupMessage(p, s, text(`m${g}`), { identitySeed: alice.seed });
+      if (g < 16) {
+        const out = decryptGroupMessage(p, recv, prepared.release(encodeSenderState(reserved)), { now: 0 });
+        recv = out.nextState;
+      } else {
+        expectCode(() => prepared.release(reserved), STATE_NOT_PERSISTED);
+      }
+      s = prepared.nextState;
+    }
+    // "Crash" after generation 3 with the reservation on disk: the device resumes at 16,
+    // past every generation it released; the receiver keeps 12 keys for the gap.
+    const r2 = reserveSenderState(p, a.senderState, 16);
+    let recv2 = b.receiverState;
+    let s2 = a.senderState;
+    for (let g = 0; g < 4; g++) {
+      const r = send(s2, alice, text(`m${g}`));
+      recv2 = decryptGroupMessage(p, recv2, r.bytes, { now: 0 }).nextState;
+      s2 = r.next;
+    }
+    const afterCrash = send(r2, alice, text('after'));
+    const out = decryptGroupMessage(p, recv2, afterCrash.bytes, { now: 0 });
+    expect(out.header.generation).toBe(16);
+    expect(out.plaintext).toEqual(text('after'));
+    expect(skippedIn(out.nextState.epochs[0]!.chains[out.header.senderIndex])).toBe(12);
+  });
+
+  it('reservation bounds: 1 to MAX_SENDER_RESERVATION generations, far below what a receiver may skip', () => {
+    const { a } = setup();
+    expect(() => reserveSenderState(p, a.senderState, 0)).toThrow(RangeError);
+    expect(() => reserveSenderState(p, a.senderState, MAX_SENDER_RESERVATION + 1)).toThrow(RangeError);
+    expect(reserveSenderState(p, a.senderState, MAX_SENDER_RESERVATION).generation).toBe(MAX_SENDER_RESERVATION);
+    expect(reserveSenderState(p, { ...a.senderState, generation: 0xffffffff - 2 }, 16).generation).toBe(0xffffffff);
+    expect(MAX_SENDER_RESERVATION * 4).toBeLessThanOrEqual(MAX_FORWARD_JUMP);
   });
 
   it('refuses to send past the last generation', () => {
