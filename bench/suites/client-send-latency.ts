@@ -101,12 +101,39 @@ function processCpuMicros(pid: number | undefined): number | undefined {
 
 // --- worker: hosts some receiving members -------------------------------------------------
 
+/**
+ * Triples of numbers in one growing Float64Array. The worker records two per delivery;
+ * as small arrays they were ~160 bytes each that the heap kept to the end (about 9 MB per
+ * worker in a run, an eighth of what it kept): the measurement grew the very heap whose
+ * collections it measures.
+ */
+class TripleLog {
+  private data = new Float64Array(3 * 4096);
+  length = 0;
+  push(a: number, b: number, c: number): void {
+    if (3 * this.length + 3 > this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    const at = 3 * this.length++;
+    this.data[at] = a;
+    this.data[at + 1] = b;
+    this.data[at + 2] = c;
+  }
+  toArray(): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < this.length; i++) out.push([this.data[3 * i]!, this.data[3 * i + 1]!, this.data[3 * i + 2]!]);
+    return out;
+  }
+}
+
 async function worker(): Promise<void> {
   const devices: NodeDevice[] = [];
   /** [message index, arrival, member index in this worker] of every delivery. */
-  const deliveries: [number, number, number][] = [];
+  const deliveries = new TripleLog();
   /** [relay seq, arrival] of every MESSAGE frame. */
-  const wire: [number, number, number][] = [];
+  const wire = new TripleLog();
   /** CPU time (user + system) of this process since the parent's 'mark' (the first send). */
   let cpuAtMark = process.cpuUsage();
   const send = (m: FromWorker) => process.send!(m);
@@ -128,12 +155,12 @@ async function worker(): Promise<void> {
           d.client.on('status', (s) => {
             if (s.status === 'active') send({ op: 'joined', groupId: bytesToHex(s.groupId) });
           });
-          d.client.relay.connection.on('message', (f) => void wire.push([f.seq, wallNow(), i]));
+          d.client.relay.connection.on('message', (f) => wire.push(f.seq, wallNow(), i));
           d.messaging.on('message', (e) => {
             const at = wallNow();
             const n = MARK.exec(e.message.text);
             if (n && e.message.sender !== d.client.memberIdHex) {
-              deliveries.push([Number(n[1]), at, i]);
+              deliveries.push(Number(n[1]), at, i);
               if (deliveries.length % 500 === 0) send({ op: 'progress', received: deliveries.length });
             }
           });
@@ -157,7 +184,7 @@ async function worker(): Promise<void> {
         const cpu = process.cpuUsage(cpuAtMark);
         if (process.env.WXE2EE_BENCH_PROFILE_DIR) await profiler.stopInto(process.env.WXE2EE_BENCH_PROFILE_DIR);
         process.stderr.write(`[worker ${process.pid}] user ${(cpu.user / 1e6).toFixed(2)} s system ${(cpu.system / 1e6).toFixed(2)} s\n`);
-        send({ op: 'report', deliveries, wire, cpuMicros: cpu.user + cpu.system, gcs });
+        send({ op: 'report', deliveries: deliveries.toArray(), wire: wire.toArray(), cpuMicros: cpu.user + cpu.system, gcs });
       } else if (m.op === 'close') {
         for (const d of devices) await d.close().catch(() => undefined);
         process.exit(0);
@@ -175,7 +202,10 @@ const profiler = {
     this.session.connect();
     await this.session.post('Profiler.enable');
     await this.session.post('Profiler.start');
-    if (process.env.WXE2EE_BENCH_HEAP_PROFILE) await this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    // WXE2EE_BENCH_HEAP_PROFILE=live samples only what is still alive at the report (what the
+    // heap keeps); any other value every allocation of the phase, collected or not.
+    const mode = process.env.WXE2EE_BENCH_HEAP_PROFILE;
+    if (mode) await this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: mode !== 'live', includeObjectsCollectedByMinorGC: mode !== 'live' });
   },
   async stopInto(dir: string, role = 'receivers'): Promise<void> {
     if (!this.session) return;
