@@ -400,6 +400,27 @@ describe('failures while writing', () => {
     return { store, ctl };
   }
 
+  it('the delta lists merge into the compact base in memory at 512 messages, without a snapshot write, and answer the same', async () => {
+    const { store, ctl } = flakyStore();
+    const h = await openHistory(store);
+    ctl.failing.add(INDEX_KEY); // a merge that wrote a snapshot would fail here, and leave the delta whole
+    const many = Array.from({ length: 700 }, (_, i) => msg('big', i + 1, i % 2 ? `第${i}条 医院 note${i}` : `第${i}条 花园 note${i}`));
+    for (const m of many) await h.add([m]);
+    // Merged at message 512 (delta 512 >= max(512, base / 4)); 188 indexed since.
+    expect(h.stats()).toMatchObject({ messages: 700, unsnapshotted: 700, deltaMessages: 188 });
+    await h.recall('big', many[3]!.messageId); // in the merged base
+    await h.recall('big', many[601]!.messageId); // in the delta
+    expect(h.search({ text: '医院', limit: 500 }).total).toBe(348);
+    expect(h.search({ text: '花园', limit: 500 }).total).toBe(350);
+    expect(h.search({ text: 'note3' }).messages.map((m) => m.text)).not.toContain(many[3]!.text);
+    expect(h.search({ text: 'note600' }).messages.map((m) => m.text)).toEqual([many[600]!.text]);
+    // The log alone rebuilds the same answers: nothing on disk depended on the merge.
+    const h2 = await openHistory(createMemoryStore(ctl.backing));
+    expect(h2.stats()).toMatchObject({ loadedSnapshot: false, messages: 698 });
+    expect(h2.search({ text: '医院', limit: 500 }).total).toBe(348);
+    expect(h2.search({ text: '花园', limit: 500 }).total).toBe(350);
+  });
+
   it('a failed automatic checkpoint does not fail the add, and is retried later', async () => {
     const { store, ctl } = flakyStore();
     const h = await openHistory(store, { checkpointEvery: 2 });

@@ -15,6 +15,10 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_QUERY_CHARS = 256;
 /** Messages indexed since the last snapshot that trigger a new snapshot. */
 export const CHECKPOINT_EVERY_MESSAGES = 20_000;
+/** Fewest messages in the index's delta lists before they are merged into the compact base in memory. */
+export const MERGE_DELTA_MIN_MESSAGES = 512;
+/** ... and the delta must hold at least this share of the base's messages (bounded copying). */
+export const MERGE_DELTA_RATIO = 0.25;
 /** Compaction runs when at least this share of stored messages is recalled. */
 export const COMPACT_GARBAGE_RATIO = 0.25;
 /** Characters of a personal remark on a chat. */

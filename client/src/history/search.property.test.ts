@@ -61,6 +61,7 @@ const scenario = fc.record({
     { minLength: 1, maxLength: 8 },
   ),
   group: fc.option(fc.constantFrom('g1', 'g2'), { nil: undefined }),
+  mergeDeltaAt: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
 });
 
 describe('search equals a naive scan', () => {
@@ -80,7 +81,9 @@ describe('search equals a naive scan', () => {
           ...(m.fileName === undefined ? {} : { attachment: { name: m.fileName } }),
         }));
         const backing = createMemoryBacking();
-        let h = await openHistory(createMemoryStore(backing));
+        // A small mergeDeltaAt folds the delta into the base between the two adds (and after).
+        const options = s.mergeDeltaAt === undefined ? {} : { mergeDeltaAt: s.mergeDeltaAt };
+        let h = await openHistory(createMemoryStore(backing), options);
         const cut = s.split % (messages.length + 1);
         await h.add(messages.slice(0, cut));
         if (s.checkpointBetween) await h.checkpoint();
@@ -94,7 +97,7 @@ describe('search equals a naive scan', () => {
         if (s.compact) await h.compact();
         if (s.reopen) {
           await h.close();
-          h = await openHistory(createMemoryStore(backing));
+          h = await openHistory(createMemoryStore(backing), options);
         }
         const live = messages.filter((m) => !recalled.has(m.messageId));
         for (const q of s.queries) {
