@@ -39,7 +39,9 @@ export interface HistoryOptions {
   checkpointEvery?: number;
   /**
    * Fewest messages in the index's delta before it is merged into the compact base in
-   * memory (default 512; the merge also waits until the delta is a quarter of the base).
+   * memory (the merge also waits until the delta is a quarter of the base). Default: drawn
+   * per history from 512 to 767, so that many histories in one process that grow in step
+   * (a bot service, a benchmark's simulated members) do not all merge on the same message.
    */
   mergeDeltaAt?: number;
 }
@@ -216,7 +218,8 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   if (!store || typeof store.readLog !== 'function') throw new TypeError('"store" expected a LocalStore');
   const checkpointEvery = options.checkpointEvery ?? CHECKPOINT_EVERY_MESSAGES;
   if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 1) throw new RangeError('"checkpointEvery" expected a positive integer');
-  const mergeDeltaAt = options.mergeDeltaAt ?? MERGE_DELTA_MIN_MESSAGES;
+  // Math.random: a spread, not a secret.
+  const mergeDeltaAt = options.mergeDeltaAt ?? MERGE_DELTA_MIN_MESSAGES + Math.floor(Math.random() * (MERGE_DELTA_MIN_MESSAGES / 2));
   if (!Number.isSafeInteger(mergeDeltaAt) || mergeDeltaAt < 1) throw new RangeError('"mergeDeltaAt" expected a positive integer');
 
   // ---- state -----------------------------------------------------------------
@@ -390,7 +393,8 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
    * the base copies each posting a bounded number of times, like a growing array.
    */
   function mergeDelta(): void {
-    const remap = (id: number) => (docs[id] ? id : -1);
+    // Recalled documents are skipped at query time; dropping them here is only tidiness.
+    const remap = recalled > 0 ? (id: number) => (docs[id] ? id : -1) : null;
     cjk = new NumericTerms(cjk.merge(remap));
     words = new StringTerms(words.merge(remap));
     deltaMessages = 0;

@@ -402,7 +402,7 @@ describe('failures while writing', () => {
 
   it('the delta lists merge into the compact base in memory at 512 messages, without a snapshot write, and answer the same', async () => {
     const { store, ctl } = flakyStore();
-    const h = await openHistory(store);
+    const h = await openHistory(store, { mergeDeltaAt: 512 }); // the default is drawn from 512..767
     ctl.failing.add(INDEX_KEY); // a merge that wrote a snapshot would fail here, and leave the delta whole
     const many = Array.from({ length: 700 }, (_, i) => msg('big', i + 1, i % 2 ? `第${i}条 医院 note${i}` : `第${i}条 花园 note${i}`));
     for (const m of many) await h.add([m]);

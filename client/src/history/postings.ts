@@ -71,8 +71,8 @@ export class NumericTerms {
     return this.base.keys.length + this.delta.size;
   }
 
-  /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it. */
-  merge(remap: (doc: number) => number): BaseNumeric {
+  /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it (null: keep every ID). */
+  merge(remap: ((doc: number) => number) | null): BaseNumeric {
     const deltaKeys = Float64Array.from(this.delta.keys()).sort();
     const merged = mergeSorted(this.base, Array.from(deltaKeys), this.delta, remap);
     return { ...merged, keys: Float64Array.from(merged.keys) };
@@ -110,7 +110,7 @@ export class StringTerms {
     return this.base.keys.length + this.delta.size;
   }
 
-  merge(remap: (doc: number) => number): BaseStrings {
+  merge(remap: ((doc: number) => number) | null): BaseStrings {
     return mergeSorted(this.base, [...this.delta.keys()].sort(), this.delta, remap);
   }
 }
@@ -172,14 +172,15 @@ export function union(lists: Int32Array[], docCount: number): Int32Array {
 
 /**
  * Merges a base (sorted keys, offsets, postings) with sorted delta keys and their lists, in
- * key order; `remap` gives a document's new ID, or -1 to drop it. Keys left with no
- * postings are dropped. Shared by the numeric and the string index.
+ * key order; `remap` gives a document's new ID, or -1 to drop it, and null keeps every ID
+ * (base slices are then copied whole). Keys left with no postings are dropped. Shared by
+ * the numeric and the string index.
  */
 function mergeSorted<K extends number | string>(
   base: { readonly keys: ArrayLike<K>; readonly offsets: Uint32Array; readonly postings: Int32Array },
   deltaKeys: readonly K[],
   delta: ReadonlyMap<K, readonly number[]>,
-  remap: (doc: number) => number,
+  remap: ((doc: number) => number) | null,
 ): { keys: K[]; offsets: Uint32Array; postings: Int32Array } {
   let deltaTotal = 0;
   for (const l of delta.values()) deltaTotal += l.length;
@@ -196,15 +197,20 @@ function mergeSorted<K extends number | string>(
     const key = a === null ? b! : b === null ? a : a <= b ? a : b;
     const start = n;
     if (a === key) {
-      for (let p = bo[i]!; p < bo[i + 1]!; p++) {
-        const d = remap(bp[p]!);
-        if (d >= 0) postings[n++] = d;
+      if (remap === null) {
+        postings.set(bp.subarray(bo[i]!, bo[i + 1]!), n);
+        n += bo[i + 1]! - bo[i]!;
+      } else {
+        for (let p = bo[i]!; p < bo[i + 1]!; p++) {
+          const d = remap(bp[p]!);
+          if (d >= 0) postings[n++] = d;
+        }
       }
       i++;
     }
     if (b === key) {
       for (const doc of delta.get(key)!) {
-        const d = remap(doc);
+        const d = remap === null ? doc : remap(doc);
         if (d >= 0) postings[n++] = d;
       }
       j++;
