@@ -8,7 +8,7 @@ import { isE2eeError } from '../../src/errors';
 import { MAX_FORWARD_JUMP, MAX_SKIPPED_KEYS_PER_SENDER } from '../../src/limits';
 import { initialChainKey, messageKeyNonce, nextChainKey } from '../../src/message/chain';
 import { decryptGroupMessage } from '../../src/message/decrypt';
-import { encryptGroupMessage, messageAad } from '../../src/message/encrypt';
+import { encryptGroupMessage, messageAad, reserveSenderState } from '../../src/message/encrypt';
 import { startEpoch } from '../../src/message/session';
 import {
   REVOKED,
@@ -327,6 +327,49 @@ describe('scenarios', () => {
         return true;
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('with reserved runs (one write per run, as the SDK does), crashes at random points never reuse a generation and the receiver bridges every gap', () => {
+    const [a, b] = [identity(1), identity(2)];
+    const g = new ModelGroup(p, GROUP, [a, b]);
+    const [da, db] = [device(a), device(b)];
+    apply(g, da);
+    apply(g, db);
+    const initial = encodeSenderState(da.sender!);
+    const receiverStart = db.receiver!;
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant('send' as const), fc.constant('crash' as const)), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 8 }), (steps, run) => {
+        let disk = initial; // what survives a crash
+        let mem = decodeSenderState(disk);
+        const wire: Uint8Array[] = [];
+        let writes = 0;
+        steps.forEach((step, i) => {
+          if (step === 'crash') {
+            mem = decodeSenderState(disk);
+            return;
+          }
+          const prepared = encryptGroupMessage(p, mem, text(`m${i}`), { identitySeed: a.seed });
+          if (decodeSenderState(disk).generation < prepared.nextState.generation) {
+            disk = encodeSenderState(reserveSenderState(p, prepared.nextState, run));
+            writes++;
+          }
+          wire.push(prepared.release(disk));
+          mem = prepared.nextState;
+        });
+        const gens = wire.map((m) => decodeGroupMessage(m).header.generation);
+        for (let k = 1; k < gens.length; k++) expect(gens[k]!).toBeGreaterThan(gens[k - 1]!);
+        expect(writes).toBeLessThanOrEqual(wire.length);
+        let rx = receiverStart;
+        wire.forEach((m, k) => {
+          const out = decryptGroupMessage(p, rx, m); // throws on a reused or unreachable generation
+          expect(new TextDecoder().decode(out.plaintext)).toMatch(/^m\d+$/);
+          expect(out.header.generation).toBe(gens[k]);
+          rx = out.nextState;
+        });
+        return true;
+      }),
+      { numRuns: 60 },
     );
   });
 });
