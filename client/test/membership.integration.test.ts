@@ -133,6 +133,8 @@ describe('membership through the SDK', () => {
     await until('bob is admin', () => bob.client.group(g)?.role === 'admin');
     await bob.client.setInfo(g, { name: '新名字', announcement: '公告' });
     await until('carol sees the info', () => carol.client.group(g)?.info?.name === '新名字');
+    // The event follows the state (the entry is persisted in between): wait for it as well.
+    await until('carol gets the info event', () => carol.events.groupInfo?.at(-1)?.info.name === '新名字');
     expect(carol.events.groupInfo?.at(-1)?.info.announcement).toBe('公告');
     expect(await codeOf(carol.client.setInfo(g, { name: 'mine' }))).toBe('E2E_ERR_SDK_FORBIDDEN');
 
