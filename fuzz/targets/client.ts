@@ -3,7 +3,7 @@
 // on junk by contract; a throw of anything else is a failure.
 import { E2eeError } from '../../crypto/src/errors';
 import { decodeRecord, encodePutRecords, encodeRecord } from '../../client/src/history/codec';
-import { NumericTerms, StringTerms } from '../../client/src/history/postings';
+import { emptyNumeric, emptyStrings, NumericTerms, StringTerms } from '../../client/src/history/postings';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../../client/src/history/snapshot';
 import { indexTerms } from '../../client/src/history/text';
 import type { StoredMessage } from '../../client/src/history/types';
@@ -47,8 +47,8 @@ function messages(): StoredMessage[] {
 }
 
 function snapshotOf(texts: string[], logName: string): Uint8Array {
-  const cjk = new NumericTerms();
-  const words = new StringTerms();
+  const cjk = new NumericTerms(emptyNumeric());
+  const words = new StringTerms(emptyStrings());
   texts.forEach((t, id) => {
     const terms = indexTerms(t);
     terms.cjk.forEach((k) => cjk.add(k, id));

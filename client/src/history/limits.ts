@@ -15,7 +15,7 @@ export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_QUERY_CHARS = 256;
 /** Messages indexed since the last snapshot that trigger a new snapshot. */
 export const CHECKPOINT_EVERY_MESSAGES = 20_000;
-/** Fewest messages in the index's delta lists before they are merged into the compact base in memory (a history draws its own threshold from this to 1.5 times it). */
+/** Fewest messages in the index's delta lists before they are merged into the compact base in memory. */
 export const MERGE_DELTA_MIN_MESSAGES = 512;
 /** ... and the delta must hold at least this share of the base's messages (bounded copying). */
 export const MERGE_DELTA_RATIO = 0.25;

@@ -50,16 +50,23 @@ function joined(base: Int32Array, extra: number[] | undefined): Int32Array {
   return out;
 }
 
-export class NumericTerms {
-  delta = new Map<number, number[]>();
-  constructor(public base: BaseNumeric = emptyNumeric()) {}
+/** Base and delta of one index (numeric or string keys): what both kinds share. */
+class Terms<K extends number | string, B extends { readonly keys: ArrayLike<K> }> {
+  delta = new Map<K, number[]>();
+  constructor(public base: B) {}
 
-  add(key: number, doc: number): void {
+  add(key: K, doc: number): void {
     const list = this.delta.get(key);
     if (list) list.push(doc);
     else this.delta.set(key, [doc]);
   }
 
+  termCount(): number {
+    return this.base.keys.length + this.delta.size;
+  }
+}
+
+export class NumericTerms extends Terms<number, BaseNumeric> {
   lookup(key: number): Int32Array {
     const { keys, offsets, postings } = this.base;
     const i = lowerBound(keys, key);
@@ -67,27 +74,15 @@ export class NumericTerms {
     return joined(slice, this.delta.get(key));
   }
 
-  termCount(): number {
-    return this.base.keys.length + this.delta.size;
-  }
-
-  /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it (null: keep every ID). */
-  merge(remap: ((doc: number) => number) | null): BaseNumeric {
+  /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it. */
+  merge(remap: (doc: number) => number): BaseNumeric {
     const deltaKeys = Float64Array.from(this.delta.keys()).sort();
     const merged = mergeSorted(this.base, Array.from(deltaKeys), this.delta, remap);
     return { ...merged, keys: Float64Array.from(merged.keys) };
   }
 }
 
-export class StringTerms {
-  delta = new Map<string, number[]>();
-  constructor(public base: BaseStrings = emptyStrings()) {}
-
-  add(key: string, doc: number): void {
-    const list = this.delta.get(key);
-    if (list) list.push(doc);
-    else this.delta.set(key, [doc]);
-  }
+export class StringTerms extends Terms<string, BaseStrings> {
 
   /** Posting lists of every term that starts with `prefix`. */
   lookupPrefix(prefix: string): Int32Array[] {
@@ -106,11 +101,7 @@ export class StringTerms {
     return out;
   }
 
-  termCount(): number {
-    return this.base.keys.length + this.delta.size;
-  }
-
-  merge(remap: ((doc: number) => number) | null): BaseStrings {
+  merge(remap: (doc: number) => number): BaseStrings {
     return mergeSorted(this.base, [...this.delta.keys()].sort(), this.delta, remap);
   }
 }
@@ -172,15 +163,14 @@ export function union(lists: Int32Array[], docCount: number): Int32Array {
 
 /**
  * Merges a base (sorted keys, offsets, postings) with sorted delta keys and their lists, in
- * key order; `remap` gives a document's new ID, or -1 to drop it, and null keeps every ID
- * (base slices are then copied whole). Keys left with no postings are dropped. Shared by
- * the numeric and the string index.
+ * key order; `remap` gives a document's new ID, or -1 to drop it. Keys left with no
+ * postings are dropped. Shared by the numeric and the string index.
  */
 function mergeSorted<K extends number | string>(
   base: { readonly keys: ArrayLike<K>; readonly offsets: Uint32Array; readonly postings: Int32Array },
   deltaKeys: readonly K[],
   delta: ReadonlyMap<K, readonly number[]>,
-  remap: ((doc: number) => number) | null,
+  remap: (doc: number) => number,
 ): { keys: K[]; offsets: Uint32Array; postings: Int32Array } {
   let deltaTotal = 0;
   for (const l of delta.values()) deltaTotal += l.length;
@@ -197,20 +187,15 @@ function mergeSorted<K extends number | string>(
     const key = a === null ? b! : b === null ? a : a <= b ? a : b;
     const start = n;
     if (a === key) {
-      if (remap === null) {
-        postings.set(bp.subarray(bo[i]!, bo[i + 1]!), n);
-        n += bo[i + 1]! - bo[i]!;
-      } else {
-        for (let p = bo[i]!; p < bo[i + 1]!; p++) {
-          const d = remap(bp[p]!);
-          if (d >= 0) postings[n++] = d;
-        }
+      for (let p = bo[i]!; p < bo[i + 1]!; p++) {
+        const d = remap(bp[p]!);
+        if (d >= 0) postings[n++] = d;
       }
       i++;
     }
     if (b === key) {
       for (const doc of delta.get(key)!) {
-        const d = remap === null ? doc : remap(doc);
+        const d = remap(doc);
         if (d >= 0) postings[n++] = d;
       }
       j++;

@@ -8,7 +8,7 @@ import { decodeRecord, searchableText } from './codec';
 import { openHistory } from './history-store';
 import { crc32 } from '../store/frame';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
-import { NumericTerms, StringTerms } from './postings';
+import { emptyNumeric, emptyStrings, NumericTerms, StringTerms } from './postings';
 import { indexTerms, normalize, parseQuery, segment } from './text';
 import type { StoredMessage } from './types';
 
@@ -150,8 +150,8 @@ describe('decoders reject junk without throwing', () => {
   });
 
   it('a real snapshot round-trips, and single-byte damage never yields out-of-range IDs', () => {
-    const cjk = new NumericTerms();
-    const words = new StringTerms();
+    const cjk = new NumericTerms(emptyNumeric());
+    const words = new StringTerms(emptyStrings());
     const texts = ['明天去医院', 'meeting 医生', 'go goal 花开了', '医院 ok'];
     texts.forEach((t, id) => {
       const terms = indexTerms(t);

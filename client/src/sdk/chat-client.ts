@@ -14,6 +14,7 @@ import { signRelayAuthChallenge } from '../../../crypto/src/wire/relay-auth';
 import type { GroupInfo, GroupType } from '../../../crypto/src/wire/group-info';
 import { openChatList, type ChatEntry, type ChatList } from '../history/chat-list';
 import { openHistory, type History } from '../history/history-store';
+import { MERGE_DELTA_MIN_MESSAGES } from '../history/limits';
 import { createRelayClient, type RelayClient } from '../net/relay-client';
 import type { ConnectionOptions } from '../net/connection';
 import type { ConnectionState, Platform, TimerHandle } from '../net/types';
@@ -516,7 +517,9 @@ export async function createChatClient(opts: ChatClientOptions): Promise<ChatCli
     ...(opts.engine ? { options: opts.engine } : {}),
   });
   await engine.load();
-  const history = await openHistory(opts.store);
+  // A threshold of its own from 512..767 (randomness from the primitives: the mini program has no Math.random).
+  const spread = p.randomBytes(1)[0]!;
+  const history = await openHistory(opts.store, { mergeDeltaAt: MERGE_DELTA_MIN_MESSAGES + spread });
   const chatList = await openChatList(opts.store, history, bytesToHex(account.memberId));
   const client = new ChatClient(opts, account, relay, engine, history, chatList, now);
   onIdentity = (c) => {

@@ -1268,7 +1268,8 @@ export class GroupEngine implements GroupMessaging {
       // One write covers a run of sends: the record goes SENDER_RESERVATION generations
       // ahead, and later sends are released against it until the chain reaches it.
       let written = s.senderWritten;
-      if (!written || written.epoch !== state.epoch || written.senderIndex !== state.senderIndex || written.generation < state.generation) {
+      // (A new epoch's state is written by persistEpoch, which resets senderWritten.)
+      if (!written || written.epoch !== state.epoch || written.generation < state.generation) {
         written = reserveSenderState(this.p, state, SENDER_RESERVATION);
         await this.store.put(groupKey(s.hex, 'send'), encodeSenderRecord(written));
         s.senderWritten = written;
