@@ -1,6 +1,6 @@
 // Shared set-up of the SDK integration tests: a real relay (temp SQLite, loopback) and
 // real clients on the Node platform, each with its own store directory.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBackends, primitivesFor } from '../../crypto/src/primitives/select';
@@ -44,6 +44,11 @@ export interface World {
   add(name: string, opts?: { dir?: string; engine?: EngineOptions; start?: boolean; wrapStore?: (store: LocalStore) => LocalStore }): Promise<Member>;
   /** Closes a member's client (its directory stays: it can come back with add(name, { dir })). */
   stop(m: Member): Promise<void>;
+  /**
+   * "A crash": a copy of a member's files as a process killed now would leave them, for
+   * add(name, { dir }). Its lock names a live process, so it is dropped. Removed by close().
+   */
+  crashCopy(m: Member): string;
   close(): Promise<void>;
 }
 
@@ -121,6 +126,13 @@ export async function startWorld(relayOverrides: Partial<RelayConfig> = {}, rela
       }
       members.push(member);
       return member;
+    },
+    crashCopy(m) {
+      const copy = mkdtempSync(join(tmpdir(), `sdk-${m.name}-crash-`));
+      dirs.push(copy);
+      cpSync(m.dir, copy, { recursive: true });
+      rmSync(join(copy, 'lock'), { force: true });
+      return copy;
     },
     async stop(m) {
       await m.client.close();

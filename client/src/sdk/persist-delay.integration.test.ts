@@ -3,9 +3,6 @@
 // and chains) is written and the ACK sent; those follow coalesced within persistDelayMs.
 // A crash in between loses nothing and shows nothing twice: the relay redelivers from the
 // last persisted cursor and the history keeps the message once.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../../crypto/src/bytes';
 import type { EngineOptions } from './group-engine';
@@ -16,11 +13,9 @@ import type { LocalStore } from '../store/types';
 import { p, startWorld, until, type Member, type World } from '../../test/helpers';
 
 let world: World | undefined;
-const extraDirs: string[] = [];
 afterEach(async () => {
   await world?.close();
   world = undefined;
-  for (const d of extraDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 interface Chatter extends Member {
@@ -84,12 +79,8 @@ describe('live messages: shown before persisted, ACKed after', () => {
     const sent = await alice.m.sendText(g, '崩溃前的消息 before the crash');
     await until('bob shows it', () => bob.shown.some((e) => e.message.messageId === sent.messageId));
     expect(await savedSeq(bob, g)).toBe(before);
-    // "The crash": bob's files as they are now (history written, receiver record not), as
-    // a process killed at this point would leave them. Its lock names a live process: drop it.
-    const crashed = mkdtempSync(joinPath(tmpdir(), 'sdk-bob-crash-'));
-    extraDirs.push(crashed);
-    cpSync(bob.dir, crashed, { recursive: true });
-    rmSync(joinPath(crashed, 'lock'), { force: true });
+    // "The crash": bob's files as they are now (history written, receiver record not).
+    const crashed = world.crashCopy(bob);
     await world.stop(bob);
 
     const bob2 = await join(world, 'bob', { dir: crashed });

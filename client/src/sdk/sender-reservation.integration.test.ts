@@ -2,9 +2,6 @@
 // one write covers up to 16 sends, every ciphertext leaves the device only when the record
 // on disk is past its generation, and a device that crashes resumes from the record without
 // reusing a generation, its receivers bridging the gap.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../../crypto/src/bytes';
 import { decodeGroupMessageHeader } from '../../../crypto/src/wire/message';
@@ -13,11 +10,9 @@ import type { LocalStore } from '../store/types';
 import { startWorld, until, type Member, type World } from '../../test/helpers';
 
 let world: World | undefined;
-const extraDirs: string[] = [];
 afterEach(async () => {
   await world?.close();
   world = undefined;
-  for (const d of extraDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 /** Generations of the sender records the client wrote, in order, for any group. */
@@ -72,10 +67,7 @@ describe('sender record: one write per reserved run', () => {
     expect(written.slice(writesBefore)).toEqual([17, 34, 51]);
 
     // "The crash": alice's files as a process killed now would leave them (no close).
-    const crashed = mkdtempSync(joinPath(tmpdir(), 'sdk-alice-crash-'));
-    extraDirs.push(crashed);
-    cpSync(alice.dir, crashed, { recursive: true });
-    rmSync(joinPath(crashed, 'lock'), { force: true });
+    const crashed = world.crashCopy(alice);
     await world.stop(alice);
     const written2: number[] = [];
     const alice2 = await world.add('alice', { dir: crashed, wrapStore: recordingSenderWrites(written2) });

@@ -287,14 +287,18 @@ describe('scenarios', () => {
     expect(new TextDecoder().decode(decryptGroupMessage(p, sameHead.receiverState, crossing).plaintext)).toBe('on fork A');
   });
 
-  it('a crash between encrypt and send never reuses a generation (random crash points)', () => {
+  /** A two-member group: the first member's encoded sender state and the second's receiver state. */
+  function senderAndReceiver() {
     const [a, b] = [identity(1), identity(2)];
     const g = new ModelGroup(p, GROUP, [a, b]);
     const [da, db] = [device(a), device(b)];
     apply(g, da);
     apply(g, db);
-    const initial = encodeSenderState(da.sender!);
-    const receiverStart = db.receiver!;
+    return { a, initial: encodeSenderState(da.sender!), receiverStart: db.receiver! };
+  }
+
+  it('a crash between encrypt and send never reuses a generation (random crash points)', () => {
+    const { a, initial, receiverStart } = senderAndReceiver();
     fc.assert(
       fc.property(fc.array(fc.constantFrom('send', 'crash-before-persist', 'crash-after-persist', 'send-without-persist'), { minLength: 1, maxLength: 12 }), (steps) => {
         let disk = initial; // what survives a crash
@@ -331,13 +335,7 @@ describe('scenarios', () => {
   });
 
   it('with reserved runs (one write per run, as the SDK does), crashes at random points never reuse a generation and the receiver bridges every gap', () => {
-    const [a, b] = [identity(1), identity(2)];
-    const g = new ModelGroup(p, GROUP, [a, b]);
-    const [da, db] = [device(a), device(b)];
-    apply(g, da);
-    apply(g, db);
-    const initial = encodeSenderState(da.sender!);
-    const receiverStart = db.receiver!;
+    const { a, initial, receiverStart } = senderAndReceiver();
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.constant('send' as const), fc.constant('crash' as const)), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 8 }), (steps, run) => {
         let disk = initial; // what survives a crash
