@@ -83,7 +83,6 @@ export class NumericTerms extends Terms<number, BaseNumeric> {
 }
 
 export class StringTerms extends Terms<string, BaseStrings> {
-
   /** Posting lists of every term that starts with `prefix`. */
   lookupPrefix(prefix: string): Int32Array[] {
     const out: Int32Array[] = [];
