@@ -1,4 +1,4 @@
-// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL] [-- --receivers-on-disk] [-- --receivers-nice=N] [-- --same-text]  (suite "client-send-latency"):
+// npm run bench:client [-- --quick] [-- --members=N] [-- --messages=M] [-- --fsync] [-- --no-sender-fsync] [-- --relay-synchronous=NORMAL] [-- --receivers-on-disk] [-- --receivers-nice=N] [-- --same-text] [-- --sdk-members=K]  (suite "client-send-latency"):
 // end-to-end latency of a group text message, sender's sendText() call -> relay -> every
 // online member's SDK has decrypted, verified and stored it (the messaging 'message' event),
 // at a steady 50 messages/s on loopback.
@@ -74,7 +74,7 @@ const log = (s: string) => process.stderr.write(`[client-send-latency] ${s}\n`);
 const wallNow = () => performance.timeOrigin + performance.now();
 const MARK = /\[n=(\d+)\]/;
 
-type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean; persistDelayMs?: number } | { op: 'settle'; groupId: string; logLength: number } | { op: 'mark' } | { op: 'report' } | { op: 'close' };
+type ToWorker = { op: 'open'; relayUrl: string; dir: string; count: number; fsync: boolean; persistDelayMs?: number } | { op: 'settle'; groupId: string; logLength: number; sdkCount: number } | { op: 'mark' } | { op: 'report' } | { op: 'close' };
 type FromWorker =
   | { op: 'opened'; memberIds: string[] }
   | { op: 'joined'; groupId: string }
@@ -176,6 +176,7 @@ async function worker(): Promise<void> {
           }
           await d.client.idle(m.groupId);
         }
+        devices.slice(m.sdkCount).forEach(loadOnly);
         send({ op: 'settled' });
       } else if (m.op === 'mark') {
         cpuAtMark = process.cpuUsage();
@@ -192,6 +193,23 @@ async function worker(): Promise<void> {
     })().catch((e: unknown) => send({ op: 'error', message: e instanceof Error ? e.message : String(e) }));
   });
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Diagnostic (--sdk-members=K): turns a joined member into load only. Its socket stays
+ * online, so the relay still fans every message out to it, and it ACKs the last seq once a
+ * second as the SDK does; but it no longer decrypts, verifies or stores (the engine's
+ * message handler is replaced), so it takes almost no CPU. Used to measure the path at K
+ * SDK members without 50 simulated phones queueing on each core. Never part of the figure.
+ */
+function loadOnly(d: NodeDevice): void {
+  let last: { groupId: Uint8Array; seq: number } | null = null;
+  (d.client.groupEngine as unknown as { onMessage: (m: { groupId: Uint8Array; seq: number }) => Promise<void> }).onMessage = async (m) => {
+    last = { groupId: m.groupId, seq: m.seq };
+  };
+  setInterval(() => {
+    if (last) d.client.relay.connection.ack(last.groupId, last.seq);
+  }, 1000).unref();
 }
 
 /** Diagnostic: a CPU profile of the message phase only (mark -> report), not of the joins. */
@@ -280,6 +298,8 @@ export async function run(args: string[]): Promise<void> {
   /** The nice value the workers got (0 where the OS refused it). */
   let receiversNice = nice;
   const workerCount = intFlag(args, 'workers', WORKERS);
+  /** Diagnostic only: --sdk-members=K keeps K members on the SDK and turns the rest into load (loadOnly). */
+  const sdkMembers = Math.min(members, intFlag(args, 'sdk-members', members));
   /** Diagnostic only: shows how much of the latency is the sender's fsync before each send. */
   const senderFsync = !args.includes('--no-sender-fsync');
   /**
@@ -340,7 +360,8 @@ export async function run(args: string[]): Promise<void> {
     }
     await sender.client.idle(groupId);
     const logLength = sender.client.group(groupId)?.logLength ?? 0;
-    workers.forEach((h) => h.send({ op: 'settle', groupId, logLength }));
+    const perWorkerSdk = Math.ceil(sdkMembers / workers.length);
+    workers.forEach((h, w) => h.send({ op: 'settle', groupId, logLength, sdkCount: Math.max(0, Math.min(perWorkerSdk, sdkMembers - w * perWorkerSdk)) }));
     await Promise.all(workers.map((h) => h.next('settled', 300_000)));
     log(`all joined and settled at log length ${logLength} in ${(performance.now() - i0).toFixed(0)} ms; sending ${messages} messages at ${rate}/s`);
 
@@ -372,7 +393,7 @@ export async function run(args: string[]): Promise<void> {
     const settled = await Promise.race([Promise.allSettled(inflight).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 120_000))]);
     if (!settled) throw new Error(`${messages - sendMs.length} of ${messages} sends did not settle within 120 s`);
     if (sendMs.length < messages) throw new Error(`${messages - sendMs.length} of ${messages} sends failed`);
-    const expected = ids.length * messages;
+    const expected = Math.min(sdkMembers, ids.length) * messages;
     const waitUntil = Date.now() + 60_000;
     let got = 0;
     for (;;) {
@@ -390,7 +411,7 @@ export async function run(args: string[]): Promise<void> {
             if (n !== undefined && n >= warmup) wireLatencies.push(at - sentAt[n]!);
           }
         }
-        const params = { members: ids.length, messages: messages - warmup, warmupMessages: warmup, receiversNice, ratePerSecond: rate, workers: workers.length, receiverStore: receivers.store, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, texts: sameText ? 'same' : 'varied', backend: p.backend, transport: 'loopback', delivered: got, expected };
+        const params = { members: ids.length, messages: messages - warmup, warmupMessages: warmup, receiversNice, ratePerSecond: rate, workers: workers.length, receiverStore: receivers.store, receiverFsync: fsync, senderFsync, relaySynchronous: relaySync, texts: sameText ? 'same' : 'varied', backend: p.backend, transport: 'loopback', delivered: got, expected, ...(sdkMembers < ids.length ? { sdkMembers } : {}) };
         // Diagnostic: WXE2EE_BENCH_DUMP=<file> writes every send and delivery time (JSON) to see when the tail happens.
         if (process.env.WXE2EE_BENCH_DUMP) {
           const dump = { sentAt, sendMs, warmup, workers: reports.map((r) => ({ gcs: r.gcs, deliveries: r.deliveries, wire: r.wire.map(([seq, at, member]) => [indexOfSeq.get(seq) ?? -1, at, member]) })) };
