@@ -4,8 +4,8 @@
 // Two tiers, like a tiny LSM tree:
 //   base   immutable, loaded from the last snapshot: sorted keys, offsets, one Int32Array
 //          of postings (compact: no per-term objects, so 100k messages load in tens of ms)
-//   delta  Map<term, number[]> for messages indexed since; every delta docId is larger
-//          than every base docId, so base slice ++ delta list is sorted.
+//   delta  the postings of messages indexed since, in typed arrays (Delta below); every
+//          delta docId is larger than every base docId, so base slice ++ delta list is sorted.
 // A checkpoint merges both into a new base (dropping recalled documents) and writes it
 // as a snapshot (snapshot.ts).
 
@@ -42,27 +42,60 @@ function lowerBound<T>(keys: ArrayLike<T>, key: T): number {
   return lo;
 }
 
-function joined(base: Int32Array, extra: number[] | undefined): Int32Array {
-  if (!extra || extra.length === 0) return base;
-  const out = new Int32Array(base.length + extra.length);
-  out.set(base);
-  for (let i = 0; i < extra.length; i++) out[base.length + i] = extra[i]!;
-  return out;
+/**
+ * The delta tier. Each (key, doc) pair takes two Int32 entries, the doc and the index of the
+ * key's previous pair, so a key's docs are a chain from its last pair backwards. A Map<key, number[]> did this before: one growing array per key, ~650
+ * bytes of heap per message that every garbage collection copied or marked until the next
+ * merge, for 50 members at once in the send-latency bench (docs/BENCH.md, session 10).
+ */
+export class Delta<K> {
+  /** Every key, in first-seen order. */
+  readonly keys: K[] = [];
+  /** Key -> index of its last pair. */
+  private readonly lastPair = new Map<K, number>();
+  /** Per pair: the doc, then the index of the same key's previous pair (-1: none). */
+  private pairs = new Int32Array(256);
+  /** Pairs added. */
+  size = 0;
+
+  add(key: K, doc: number): void {
+    const p = this.size++;
+    if (2 * p + 2 > this.pairs.length) {
+      const bigger = new Int32Array(2 * this.pairs.length);
+      bigger.set(this.pairs);
+      this.pairs = bigger;
+    }
+    const previous = this.lastPair.get(key);
+    if (previous === undefined) this.keys.push(key);
+    this.pairs[2 * p] = doc;
+    this.pairs[2 * p + 1] = previous ?? -1;
+    this.lastPair.set(key, p);
+  }
+
+  /** `before` (a base slice) followed by the key's delta docs, ascending; `before` itself when it has none. */
+  list(key: K, before: Int32Array = EMPTY): Int32Array {
+    const last = this.lastPair.get(key);
+    if (last === undefined) return before;
+    let count = 0;
+    for (let p = last; p >= 0; p = this.pairs[2 * p + 1]!) count++;
+    const out = new Int32Array(before.length + count);
+    out.set(before);
+    for (let p = last, i = out.length; p >= 0; p = this.pairs[2 * p + 1]!) out[--i] = this.pairs[2 * p]!;
+    return out;
+  }
 }
 
 /** Base and delta of one index (numeric or string keys): what both kinds share. */
 class Terms<K extends number | string, B extends { readonly keys: ArrayLike<K> }> {
-  delta = new Map<K, number[]>();
+  delta = new Delta<K>();
   constructor(public base: B) {}
 
   add(key: K, doc: number): void {
-    const list = this.delta.get(key);
-    if (list) list.push(doc);
-    else this.delta.set(key, [doc]);
+    this.delta.add(key, doc);
   }
 
   termCount(): number {
-    return this.base.keys.length + this.delta.size;
+    return this.base.keys.length + this.delta.keys.length;
   }
 }
 
@@ -71,12 +104,12 @@ export class NumericTerms extends Terms<number, BaseNumeric> {
     const { keys, offsets, postings } = this.base;
     const i = lowerBound(keys, key);
     const slice = i < keys.length && keys[i] === key ? postings.subarray(offsets[i]!, offsets[i + 1]!) : EMPTY;
-    return joined(slice, this.delta.get(key));
+    return this.delta.list(key, slice);
   }
 
   /** Merges base and delta; `remap` gives a document's new ID, or -1 to drop it. */
   merge(remap: (doc: number) => number): BaseNumeric {
-    const deltaKeys = Float64Array.from(this.delta.keys()).sort();
+    const deltaKeys = Float64Array.from(this.delta.keys).sort();
     const merged = mergeSorted(this.base, Array.from(deltaKeys), this.delta, remap);
     return { ...merged, keys: Float64Array.from(merged.keys) };
   }
@@ -89,19 +122,19 @@ export class StringTerms extends Terms<string, BaseStrings> {
     const { keys, offsets, postings } = this.base;
     for (let i = lowerBound(keys, prefix); i < keys.length && keys[i]!.startsWith(prefix); i++) {
       const key = keys[i]!;
-      out.push(joined(postings.subarray(offsets[i]!, offsets[i + 1]!), this.delta.get(key)));
+      out.push(this.delta.list(key, postings.subarray(offsets[i]!, offsets[i + 1]!)));
     }
-    for (const [key, list] of this.delta) {
+    for (const key of this.delta.keys) {
       if (!key.startsWith(prefix)) continue;
       const i = lowerBound(keys, key);
       if (i < keys.length && keys[i] === key) continue; // already joined with its base slice
-      out.push(Int32Array.from(list));
+      out.push(this.delta.list(key));
     }
     return out;
   }
 
   merge(remap: (doc: number) => number): BaseStrings {
-    return mergeSorted(this.base, [...this.delta.keys()].sort(), this.delta, remap);
+    return mergeSorted(this.base, [...this.delta.keys].sort(), this.delta, remap);
   }
 }
 
@@ -168,15 +201,13 @@ export function union(lists: Int32Array[], docCount: number): Int32Array {
 function mergeSorted<K extends number | string>(
   base: { readonly keys: ArrayLike<K>; readonly offsets: Uint32Array; readonly postings: Int32Array },
   deltaKeys: readonly K[],
-  delta: ReadonlyMap<K, readonly number[]>,
+  delta: Delta<K>,
   remap: (doc: number) => number,
 ): { keys: K[]; offsets: Uint32Array; postings: Int32Array } {
-  let deltaTotal = 0;
-  for (const l of delta.values()) deltaTotal += l.length;
   const { keys: bk, offsets: bo, postings: bp } = base;
   const keys: K[] = [];
   const offsets: number[] = [0];
-  const postings = new Int32Array(bp.length + deltaTotal);
+  const postings = new Int32Array(bp.length + delta.size);
   let n = 0;
   let i = 0;
   let j = 0;
@@ -193,7 +224,7 @@ function mergeSorted<K extends number | string>(
       i++;
     }
     if (b === key) {
-      for (const doc of delta.get(key)!) {
+      for (const doc of delta.list(key)) {
         const d = remap(doc);
         if (d >= 0) postings[n++] = d;
       }
