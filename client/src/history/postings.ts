@@ -51,8 +51,8 @@ function lowerBound<T>(keys: ArrayLike<T>, key: T): number {
 export class Delta<K> {
   /** Every key, in first-seen order. */
   readonly keys: K[] = [];
-  /** Key -> index of its last pair. */
-  private readonly lastPair = new Map<K, number>();
+  /** Key -> index of its last pair (in an object, so that add() looks the key up once). */
+  private readonly heads = new Map<K, { last: number }>();
   /** Per pair: the doc, then the index of the same key's previous pair (-1: none). */
   private pairs = new Int32Array(256);
   /** Pairs added. */
@@ -65,16 +65,19 @@ export class Delta<K> {
       bigger.set(this.pairs);
       this.pairs = bigger;
     }
-    const previous = this.lastPair.get(key);
-    if (previous === undefined) this.keys.push(key);
+    let head = this.heads.get(key);
+    if (!head) {
+      this.heads.set(key, (head = { last: -1 }));
+      this.keys.push(key);
+    }
     this.pairs[2 * p] = doc;
-    this.pairs[2 * p + 1] = previous ?? -1;
-    this.lastPair.set(key, p);
+    this.pairs[2 * p + 1] = head.last;
+    head.last = p;
   }
 
   /** `before` (a base slice) followed by the key's delta docs, ascending; `before` itself when it has none. */
   list(key: K, before: Int32Array = EMPTY): Int32Array {
-    const last = this.lastPair.get(key);
+    const last = this.heads.get(key)?.last;
     if (last === undefined) return before;
     let count = 0;
     for (let p = last; p >= 0; p = this.pairs[2 * p + 1]!) count++;
