@@ -51,8 +51,8 @@ function snapshotOf(texts: string[], logName: string): Uint8Array {
   const words = new StringTerms(emptyStrings());
   texts.forEach((t, id) => {
     const terms = indexTerms(t);
-    terms.cjk.forEach((k) => cjk.add(k, id));
-    terms.words.forEach((w) => words.add(w, id));
+    terms.cjk.forEach((k) => cjk.delta.add(k, id));
+    terms.words.forEach((w) => words.delta.add(w, id));
   });
   return encodeSnapshot({ logName, records: texts.length + 1, docCount: texts.length, cjk: cjk.merge((d) => d), words: words.merge((d) => d) });
 }

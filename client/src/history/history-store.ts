@@ -247,8 +247,8 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
 
   function indexDoc(id: number, m: StoredMessage): void {
     const terms = indexTerms(searchableText(m));
-    for (const k of terms.cjk) cjk.add(k, id);
-    for (const w of terms.words) words.add(w, id);
+    for (const k of terms.cjk) cjk.delta.add(k, id);
+    for (const w of terms.words) words.delta.add(w, id);
   }
 
   function insertIntoGroup(id: number, m: StoredMessage): void {

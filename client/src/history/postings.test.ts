@@ -40,8 +40,8 @@ describe('Delta (the index tier since the last merge)', () => {
     const cjk = new NumericTerms(emptyNumeric());
     const words = new StringTerms(emptyStrings());
     for (let doc = 0; doc < 50; doc++) {
-      cjk.add(2 ** 40 + (doc % 7), doc);
-      words.add(`w${doc % 5}`, doc);
+      cjk.delta.add(2 ** 40 + (doc % 7), doc);
+      words.delta.add(`w${doc % 5}`, doc);
     }
     const before = [0, 1, 6].map((k) => [...cjk.lookup(2 ** 40 + k)]);
     const merged = new NumericTerms(cjk.merge((d) => d));

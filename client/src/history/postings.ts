@@ -51,51 +51,54 @@ function lowerBound<T>(keys: ArrayLike<T>, key: T): number {
 export class Delta<K> {
   /** Every key, in first-seen order. */
   readonly keys: K[] = [];
-  /** Key -> index of its last pair (in an object, so that add() looks the key up once). */
-  private readonly heads = new Map<K, { last: number }>();
+  /** Key -> its slot (first-seen order); slot -> index of the key's last pair. */
+  private readonly slots = new Map<K, number>();
+  private last = new Int32Array(64);
   /** Per pair: the doc, then the index of the same key's previous pair (-1: none). */
   private pairs = new Int32Array(256);
   /** Pairs added. */
   size = 0;
 
   add(key: K, doc: number): void {
+    let s = this.slots.get(key);
+    if (s === undefined) {
+      this.slots.set(key, (s = this.keys.push(key) - 1));
+      if (s === this.last.length) this.last = grown(this.last);
+      this.last[s] = -1;
+    }
     const p = this.size++;
-    if (2 * p + 2 > this.pairs.length) {
-      const bigger = new Int32Array(2 * this.pairs.length);
-      bigger.set(this.pairs);
-      this.pairs = bigger;
-    }
-    let head = this.heads.get(key);
-    if (!head) {
-      this.heads.set(key, (head = { last: -1 }));
-      this.keys.push(key);
-    }
-    this.pairs[2 * p] = doc;
-    this.pairs[2 * p + 1] = head.last;
-    head.last = p;
+    if (2 * p + 2 > this.pairs.length) this.pairs = grown(this.pairs);
+    const { pairs, last } = this;
+    pairs[2 * p] = doc;
+    pairs[2 * p + 1] = last[s]!;
+    last[s] = p;
   }
 
   /** `before` (a base slice) followed by the key's delta docs, ascending; `before` itself when it has none. */
   list(key: K, before: Int32Array = EMPTY): Int32Array {
-    const last = this.heads.get(key)?.last;
-    if (last === undefined) return before;
+    const s = this.slots.get(key);
+    if (s === undefined) return before;
+    const { pairs } = this;
+    const last = this.last[s]!;
     let count = 0;
-    for (let p = last; p >= 0; p = this.pairs[2 * p + 1]!) count++;
+    for (let p = last; p >= 0; p = pairs[2 * p + 1]!) count++;
     const out = new Int32Array(before.length + count);
     out.set(before);
-    for (let p = last, i = out.length; p >= 0; p = this.pairs[2 * p + 1]!) out[--i] = this.pairs[2 * p]!;
+    for (let p = last, i = out.length; p >= 0; p = pairs[2 * p + 1]!) out[--i] = pairs[2 * p]!;
     return out;
   }
+}
+
+function grown(a: Int32Array) {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
 }
 
 /** Base and delta of one index (numeric or string keys): what both kinds share. */
 class Terms<K extends number | string, B extends { readonly keys: ArrayLike<K> }> {
   delta = new Delta<K>();
   constructor(public base: B) {}
-
-  add(key: K, doc: number): void {
-    this.delta.add(key, doc);
-  }
 
   termCount(): number {
     return this.base.keys.length + this.delta.keys.length;

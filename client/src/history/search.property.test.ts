@@ -155,8 +155,8 @@ describe('decoders reject junk without throwing', () => {
     const texts = ['明天去医院', 'meeting 医生', 'go goal 花开了', '医院 ok'];
     texts.forEach((t, id) => {
       const terms = indexTerms(t);
-      terms.cjk.forEach((k) => cjk.add(k, id));
-      terms.words.forEach((w) => words.add(w, id));
+      terms.cjk.forEach((k) => cjk.delta.add(k, id));
+      terms.words.forEach((w) => words.delta.add(w, id));
     });
     const snap = { logName: 'history-1', records: 5, docCount: 4, cjk: cjk.merge((d) => d), words: words.merge((d) => d) };
     const bytes = encodeSnapshot(snap);

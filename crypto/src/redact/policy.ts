@@ -73,7 +73,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-const KEYS = ['actions', 'allow', 'defaultAction', 'deny', 'minScore', 'minScores', 'referenceDate', 'serviceNumbers', 'v'];
+const KEYS = 'actions allow defaultAction deny minScore minScores referenceDate serviceNumbers v'.split(' ');
 
 function decodeAction(v: unknown, where: string): Action {
   if (typeof v !== 'string' || !(ACTIONS as readonly string[]).includes(v)) bad(`${where}: unknown action`);
