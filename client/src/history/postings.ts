@@ -44,9 +44,11 @@ function lowerBound<T>(keys: ArrayLike<T>, key: T): number {
 
 /**
  * The delta tier. Each (key, doc) pair takes two Int32 entries, the doc and the index of the
- * key's previous pair, so a key's docs are a chain from its last pair backwards. A Map<key, number[]> did this before: one growing array per key, ~650
- * bytes of heap per message that every garbage collection copied or marked until the next
- * merge, for 50 members at once in the send-latency bench (docs/BENCH.md, session 10).
+ * key's previous pair, so a key's docs are a chain from its last pair backwards; a Map numbers
+ * each key once (its slot) and `last` holds each slot's last pair. A Map<key, number[]> did
+ * this before: one growing array per key, ~650 bytes of heap per message that every garbage
+ * collection copied or marked until the next merge, for 50 members at once in the
+ * send-latency bench (docs/BENCH.md, session 10).
  */
 export class Delta<K> {
   /** Every key, in first-seen order. */
