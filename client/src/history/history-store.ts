@@ -379,11 +379,10 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
   const liveOnly = (id: number) => (docs[id] ? id : -1);
 
   /**
-   * Merges the delta lists into the compact base, in memory only. A delta list is a
-   * number[] per term that grows by half again plus 16 slots; the base is one Int32Array
-   * (a history of 1,100 messages: 1,272 bytes per message with the delta, 735 merged,
-   * docs/BENCH.md session 9). Merging when the delta reaches a quarter of the base copies
-   * each posting a bounded number of times, like a growing array.
+   * Merges the delta into the compact base, in memory only: the base is one Int32Array of
+   * postings with sorted keys, the smallest form for lookups (docs/BENCH.md, sessions 9 and
+   * 10). Merging when the delta reaches a quarter of the base copies each posting a bounded
+   * number of times, like a growing array.
    */
   function mergeDelta(): void {
     cjk = new NumericTerms(cjk.merge(liveOnly));
