@@ -39,6 +39,8 @@ describe('membership through the SDK', () => {
 
     await alice.client.kick(g, carol.client.memberId);
     await until('carol removed', () => carol.client.group(g)?.status === 'removed');
+    // The event follows the state (the engine persists in between): wait for it as well.
+    await until('carol gets the removed event', () => carol.events.status?.some((e) => e.status === 'removed') ?? false);
     expect(carol.events.status?.some((e) => e.status === 'removed')).toBe(true);
     await until('bob sees the removal', () => bob.events.membership?.some((e) => e.kind === 'removed' && hex(e.members[0]!) === carol.client.memberIdHex) ?? false);
     expect(bob.client.group(g)!.members.map((m) => hex(m.memberId))).not.toContain(carol.client.memberIdHex);
