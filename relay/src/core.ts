@@ -558,6 +558,14 @@ export class RelayCore {
     return rt;
   }
 
+  /** Reloads the group's head from the store; sockets here that are behind it catch up. */
+  private async catchUpHead(g: GroupRuntime): Promise<void> {
+    const seq = g.lastSeq;
+    const log = g.logLength;
+    await this.refreshGroup(g.ref);
+    if (g.lastSeq > seq || g.logLength > log) for (const peer of g.peers) this.sync(peer, g);
+  }
+
   private onRemoteEvent(e: FanoutEvent): void {
     const rt = this.groupsByRef.get(e.groupRef);
     switch (e.kind) {
@@ -676,11 +684,11 @@ export class RelayCore {
   private async attach(peer: Peer, g: GroupRuntime, cursor: { messageAfter: number; logFrom: number } | null): Promise<void> {
     const m = await this.store.membership(g.ref, peer.session.deviceRef);
     if (!m || peer.closed || peer.groups.has(g.ref)) return;
-    let sentSeq: number;
-    let sentLog: number;
+    let wantSeq: number;
+    let wantLog: number;
     if (cursor) {
-      sentSeq = Math.max(m.joinedSeq, Math.min(cursor.messageAfter, g.lastSeq));
-      sentLog = Math.max(m.joinedLog, Math.min(cursor.logFrom, g.logLength));
+      wantSeq = cursor.messageAfter;
+      wantLog = cursor.logFrom;
     } else {
       // An ACK not yet saved (cursors are written in batches) counts as well. It is read both
       // before and after the store: a flush that starts and finishes while the read is in
@@ -688,10 +696,16 @@ export class RelayCore {
       const key = `${peer.session.deviceRef}:${g.ref}`;
       const unsavedBefore = this.unsavedCursor(key);
       const stored = await this.store.cursor(peer.session.deviceRef, g.ref);
-      const acked = Math.max(unsavedBefore, stored ?? 0, this.unsavedCursor(key));
-      sentSeq = Math.max(m.joinedSeq, Math.min(acked, g.lastSeq));
-      sentLog = m.joinedLog;
+      wantSeq = Math.max(unsavedBefore, stored ?? 0, this.unsavedCursor(key));
+      wantLog = m.joinedLog;
     }
+    // A position past the cached head is clamped to it (a cursor cannot skip what is not stored
+    // yet). With other instances the cache may be behind the database: one that committed a
+    // message and was killed before publishing it. Read the head first, or the socket would
+    // be sent again a message its cursor already covers.
+    if (this.fanout.shared && (wantSeq > g.lastSeq || wantLog > g.logLength)) await this.catchUpHead(g);
+    const sentSeq = Math.max(m.joinedSeq, Math.min(wantSeq, g.lastSeq));
+    const sentLog = Math.max(m.joinedLog, Math.min(wantLog, g.logLength));
     if (peer.closed || peer.groups.has(g.ref)) return;
     peer.groups.set(g.ref, { sentSeq, sentLog, syncing: false, announce: true, own: new Set() });
     g.peers.add(peer);

@@ -13,7 +13,7 @@ import { FRAME, RELAY_ERROR } from '../../crypto/src/wire/relay-frames';
 import { append, http, login, WsClient } from './helpers/client';
 import { startCluster, type Cluster } from './helpers/cluster';
 import { buildAdd, buildCreate, buildEntry, buildRemove, fakeGroupMessage, makeDevice, senderIndexOf, type Device } from './helpers/log';
-import { SCALEOUT_AVAILABLE, TEST_REDIS_URL } from './helpers/stores';
+import { freshChannel, SCALEOUT_AVAILABLE, TEST_REDIS_URL } from './helpers/stores';
 
 let p: Primitives;
 let counter = 0;
@@ -181,6 +181,48 @@ describe.skipIf(!SCALEOUT_AVAILABLE)('several relay instances on PostgreSQL + Re
       expect(seqsOf(b)).toEqual(range(1, 20));
       a.close();
       b.close();
+    });
+  });
+
+  describe('an instance that commits without publishing', () => {
+    let cluster: Cluster;
+    beforeAll(async () => {
+      cluster = await startCluster(1);
+      // On another channel: nothing it commits reaches instance 0, as with an instance killed
+      // between its commit and its publish.
+      await cluster.add({ RELAY_REDIS_CHANNEL: freshChannel() });
+    });
+    afterAll(async () => {
+      await cluster?.cleanup();
+    });
+
+    it('a cursor past the cached head is checked against the database, not sent again', async () => {
+      // Sender and reader 2 on the silent instance 1, reader 1 on instance 0 (which caches the group).
+      const g = await setupGroup(cluster, [1, 0, 1]);
+      const [sender, r1, r2] = (await connectAll(g.urls, g.tokens)) as [WsClient, WsClient, WsClient];
+      for (let k = 0; k < 5; k++) sender.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, g.state.epoch, k, 256, g.idx(0)) });
+      await r2.waitCount((f) => f.type === FRAME.MESSAGE, 5, 10_000);
+      expect(seqsOf(r2)).toEqual(range(1, 5));
+      r2.close();
+
+      // Reader 2 moves to instance 0 with its cursor at 5; instance 0 has heard of none of them.
+      const t2 = (await login(cluster.instances[0]!.httpUrl, p, g.devices[2]!)).token;
+      const moved = await WsClient.connect(cluster.instances[0]!.wsUrl, t2, { cursors: [{ groupId: g.groupId, messageAfter: 5, logFrom: 2 }] });
+      const caughtUp = await moved.waitFor((f) => f.type === FRAME.CAUGHT_UP, 10_000);
+      expect(caughtUp.type === FRAME.CAUGHT_UP && caughtUp.messageSeq).toBe(5);
+      // Reading the head also brought reader 1, already attached there, up to date.
+      await r1.waitCount((f) => f.type === FRAME.MESSAGE, 5, 10_000);
+
+      const t0 = (await login(cluster.instances[0]!.httpUrl, p, g.devices[0]!)).token;
+      const sender0 = await WsClient.connect(cluster.instances[0]!.wsUrl, t0);
+      await sender0.waitFor((f) => f.type === FRAME.CAUGHT_UP, 10_000);
+      sender0.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, g.state.epoch, 5, 256, g.idx(0)) });
+      await moved.waitFor((f) => f.type === FRAME.MESSAGE, 10_000);
+      await r1.waitCount((f) => f.type === FRAME.MESSAGE, 6, 10_000);
+      await moved.roundTrip();
+      expect(seqsOf(moved)).toEqual([6]);
+      expect(seqsOf(r1)).toEqual(range(1, 6));
+      [sender, sender0, r1, moved].forEach((s) => s.close());
     });
   });
 

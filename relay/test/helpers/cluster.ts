@@ -23,8 +23,8 @@ export interface Cluster {
   schema: FreshSchema;
   channel: string;
   dataDir: string;
-  /** Starts one more instance on the same database and channel. */
-  add(): Promise<Instance>;
+  /** Starts one more instance on the same database and channel (`env` overrides, e.g. another channel). */
+  add(env?: Record<string, string>): Promise<Instance>;
   cleanup(): Promise<void>;
 }
 
@@ -89,8 +89,8 @@ export async function startCluster(n: number, extraEnv: Record<string, string> =
     schema,
     channel,
     dataDir,
-    async add() {
-      const i = await startInstance(env);
+    async add(overrides = {}) {
+      const i = await startInstance({ ...env, ...overrides });
       instances.push(i);
       return i;
     },
