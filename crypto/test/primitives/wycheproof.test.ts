@@ -1,4 +1,5 @@
-// Every Wycheproof file in ../shared/vectors/wycheproof on every backend.
+// Every Wycheproof file in ../shared/vectors/wycheproof on every backend, and on the node
+// backend as it runs when the native libsodium addon does not load (Ed25519 verified by OpenSSL).
 //   "valid"      must pass (extra strictness is listed and pinned by tcId below);
 //   "invalid"    must be rejected (false, the stable E2eeError code, or RangeError for a wrong size);
 //   "acceptable" must follow the written policy (docs/PRIMITIVES.md), identically on all backends;
@@ -9,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToHex, equalBytes, hexToBytes } from '../../src/bytes';
 import { AUTH_FAILED, ZERO_SHARED_SECRET } from '../../src/errors';
+import { createPrimitives } from '../../src/primitives/index';
+import { loadNodeBackend } from '../../src/primitives/node';
+import { nodeRandom } from '../../src/primitives/random';
 import type { Primitives } from '../../src/primitives/types';
 import { loadAll, outcome } from './backends';
 
@@ -157,7 +161,11 @@ const DELIBERATELY_STRICTER: Record<string, number[]> = {
   'hmac_sha256_test.json': [],
 };
 
-const backends = await loadAll();
+/** Each target under its own label: the OpenSSL fallback reports itself as 'node' too. */
+const backends: { label: string; p: Primitives }[] = [
+  ...(await loadAll()).map(({ p }) => ({ label: p.backend, p })),
+  { label: 'node/openssl-verify', p: createPrimitives(await loadNodeBackend({ nativeVerify: false }), nodeRandom) },
+];
 const summary: string[] = [];
 /** Per file, per backend: the outcome string of every tcId, compared across backends. */
 const outcomes = new Map<string, Map<string, string[]>>();
@@ -168,8 +176,8 @@ afterAll(() => {
 
 describe('Wycheproof vectors on every backend', () => {
   for (const { file, check } of FILES) {
-    for (const { p } of backends) {
-      it(`${file} on ${p.backend}`, () => {
+    for (const { label, p } of backends) {
+      it(`${file} on ${label}`, () => {
         const data = load(file);
         const counts = { valid: 0, invalid: 0, acceptable: 0 };
         const failures: string[] = [];
@@ -187,11 +195,11 @@ describe('Wycheproof vectors on every backend', () => {
         }
         const total = counts.valid + counts.invalid + counts.acceptable;
         summary.push(
-          `  ${file.padEnd(30)} ${p.backend.padEnd(6)} ${total} tests: ${counts.valid} valid, ${counts.invalid} invalid, ` +
+          `  ${file.padEnd(30)} ${label.padEnd(19)} ${total} tests: ${counts.valid} valid, ${counts.invalid} invalid, ` +
             `${counts.acceptable} acceptable; ${failures.length} failures; ${stricter.length} deliberately stricter`,
         );
         const perBackend = outcomes.get(file) ?? new Map<string, string[]>();
-        perBackend.set(p.backend, seen);
+        perBackend.set(label, seen);
         outcomes.set(file, perBackend);
         expect(total).toBe(data.numberOfTests);
         expect(total).toBeGreaterThan(0);
