@@ -891,33 +891,37 @@ export class GroupEngine implements GroupMessaging {
   }
 
   private raiseEntryEvents(s: GroupSession, before: PublicGroupState, next: GroupMemberState, entry: LogEntry): void {
-    const base = { groupId: s.id.slice(), epoch: entry.epoch, actor: entry.actor.slice() };
+    const membership = (kind: MembershipKind, members: Uint8Array[], role?: Role) => {
+      const e: MembershipEvent = { groupId: s.id.slice(), kind, epoch: entry.epoch, actor: entry.actor.slice(), members };
+      if (role) e.role = role;
+      this.events.emit('membership', e);
+    };
     const b = entry.body;
     switch (b.kind) {
       case 'add':
-        this.events.emit('membership', { ...base, kind: 'added', members: next.public.members.filter((m) => !isMember(before, m.memberId)).map((m) => m.memberId.slice()) });
+        membership('added', next.public.members.filter((m) => !isMember(before, m.memberId)).map((m) => m.memberId.slice()));
         break;
       case 'remove':
         // A join request of a removed member that is still queued here (a delayed open-link
         // admit) must not bring it back: forget it, and never auto-admit it again.
         for (const id of b.memberIds) s.removedSince.add(bytesToHex(id));
         for (const [rid, r] of s.joinRequests) if (s.removedSince.has(bytesToHex(r.memberId))) s.joinRequests.delete(rid);
-        this.events.emit('membership', { ...base, kind: 'removed', members: b.memberIds.map((x) => x.slice()) });
+        membership('removed', b.memberIds.map((x) => x.slice()));
         break;
       case 'leave-request':
-        this.events.emit('membership', { ...base, kind: 'leave-requested', members: [entry.actor.slice()] });
+        membership('leave-requested', [entry.actor.slice()]);
         break;
       case 'role':
-        this.events.emit('membership', { ...base, kind: 'role', members: [b.memberId.slice()], role: b.role });
+        membership('role', [b.memberId.slice()], b.role);
         break;
       case 'transfer-ownership':
-        this.events.emit('membership', { ...base, kind: 'owner', members: [b.newOwner.slice()], role: 'owner' });
+        membership('owner', [b.newOwner.slice()], 'owner');
         break;
       case 'policy':
-        this.events.emit('membership', { ...base, kind: 'policy', members: [] });
+        membership('policy', []);
         break;
       case 'dissolve':
-        this.events.emit('membership', { ...base, kind: 'dissolved', members: [] });
+        membership('dissolved', []);
         break;
       case 'group-info':
         if (next.groupInfo && !next.removed) this.events.emit('groupInfo', { groupId: s.id.slice(), info: next.groupInfo });
