@@ -58,9 +58,6 @@ export function startEpoch(
   assertBytes('selfMemberId', selfMemberId, 32);
   assertInteger('now', opts.now);
   const graceMs = assertInteger('graceMs', opts.graceMs ?? DEFAULT_EPOCH_GRACE_MS);
-  const members = sortMembers(input.members);
-  const selfIndex = indexOfMember(members, selfMemberId);
-  if (selfIndex < 0) throw new E2eeError(NOT_A_MEMBER, 'this member is not in the epoch', 'startEpoch');
   if (previous) {
     if (!equalBytes(previous.groupId, input.groupId)) throw new E2eeError(WRONG_GROUP, 'previous state is for another group', 'startEpoch');
     if (!equalBytes(previous.selfMemberId, selfMemberId)) throw new TypeError('"previous" belongs to another member');
@@ -68,6 +65,16 @@ export function startEpoch(
       throw new E2eeError(EPOCH_ORDER, `epoch ${input.epoch} does not follow ${previous.epochs[0]!.epoch}`, 'startEpoch');
     }
   }
+  // A member who stays with the same identity key keeps the previous epoch's entry (public
+  // bytes, never wiped): the grace-window epochs then share one copy of each member instead
+  // of one per epoch (500 members x 4 epochs x 2 arrays otherwise, per group).
+  const before = previous?.epochs[0]!.members;
+  const members = sortMembers(input.members).map((m) => {
+    const old = before ? before[indexOfMember(before, m.memberId)] : undefined;
+    return old && equalBytes(old.identityKey, m.identityKey) ? old : m;
+  });
+  const selfIndex = indexOfMember(members, selfMemberId);
+  if (selfIndex < 0) throw new E2eeError(NOT_A_MEMBER, 'this member is not in the epoch', 'startEpoch');
   const groupId = input.groupId.slice();
   const transcriptHash = input.transcriptHash.slice();
   let ownChainKey: Uint8Array | null = null;

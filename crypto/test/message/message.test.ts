@@ -311,6 +311,34 @@ describe('group messages', () => {
     expect(new TextDecoder().decode(decryptGroupMessage(p, back, fromCarol).plaintext)).toBe('carol, epoch 1');
   });
 
+  it('a new epoch shares each unchanged member with the replaced one, and takes a changed identity key', () => {
+    const e1 = setup(1);
+    // Carol keeps her member ID and registers a new identity key (what the SDK alerts on).
+    const carolSeed = new Uint8Array(32).fill(33);
+    const carolNew = { seed: carolSeed, identityKey: p.ed25519PublicKey(carolSeed), memberId: carol.memberId };
+    const input2 = epochInput(GROUP, 2, [alice, bob, carolNew]);
+    // The caller's own arrays (wiped below): the state must not alias them.
+    const given = input2.members.map((m) => ({ memberId: m.memberId.slice(), identityKey: m.identityKey.slice() }));
+    const s2 = startEpoch(p, { ...input2, members: given }, bob.memberId, e1.b.receiverState, { now: 1 }).receiverState;
+    const record = encodeReceiverState(s2);
+    const [now, replaced] = [s2.epochs[0]!.members, s2.epochs[1]!.members];
+    const at = (m: { memberId: Uint8Array }) => senderIndexOf(s2, m);
+    expect(now[at(alice)]).toBe(replaced[at(alice)]);
+    expect(now[at(bob)]).toBe(replaced[at(bob)]);
+    expect(now[at(carol)]).not.toBe(replaced[at(carol)]);
+    expect(bytesToHex(now[at(carol)]!.identityKey)).toBe(bytesToHex(carolNew.identityKey));
+    // The new key verifies carol's epoch-2 messages; the old one no longer does.
+    const fresh = startEpoch(p, input2, carol.memberId, null, { now: 1 }).senderState;
+    expect(new TextDecoder().decode(decryptGroupMessage(p, s2, send(fresh, carolNew, text('new key')).bytes).plaintext)).toBe('new key');
+    expectCode(() => decryptGroupMessage(p, s2, send(fresh, carol, text('old key')).bytes), BAD_SIGNATURE);
+    for (const m of given) {
+      m.memberId.fill(0);
+      m.identityKey.fill(0);
+    }
+    expect(bytesToHex(encodeReceiverState(s2))).toBe(bytesToHex(record));
+    expect(decodeReceiverState(record)).toEqual(s2);
+  });
+
   it('startEpoch refuses a non-member, a stale epoch and another group', () => {
     const e1 = setup(1);
     expectCode(() => enter(epochInput(GROUP, 1, [alice, bob]), carol), NOT_A_MEMBER);
