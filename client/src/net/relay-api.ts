@@ -78,7 +78,8 @@ interface Call {
   body?: Uint8Array;
   /** Statuses that count as success. */
   ok: readonly number[];
-  auth: boolean;
+  /** Sent without a session (the two login calls); every other call carries the bearer token. */
+  anonymous?: true;
   /** Statuses answered as `null` instead of an error (prekey claim 404). */
   absent?: readonly number[];
   timeoutMs?: number;
@@ -93,7 +94,7 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
 
   async function send(c: Call, s: Session | undefined): Promise<HttpResponse> {
     const headers: Record<string, string> = {};
-    if (c.auth && s) headers.authorization = `Bearer ${bytesToHex(s.token)}`;
+    if (!c.anonymous && s) headers.authorization = `Bearer ${bytesToHex(s.token)}`;
     if (c.body) headers['content-type'] = OCTETS;
     const max = c.maxBytes ?? cfg.maxResponseBytes;
     const req: HttpRequest = { method: c.method, url: base + c.path, headers, timeoutMs: c.timeoutMs ?? cfg.timeoutMs, maxResponseBytes: Math.max(max, MAX_ERROR_BODY_BYTES) };
@@ -103,9 +104,10 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
 
   /** Runs a call; answers the body of a success, null for an `absent` status; throws otherwise. */
   async function call(c: Call): Promise<Uint8Array | null> {
-    let s = c.auth ? session() : undefined;
+    const auth = !c.anonymous;
+    let s = auth ? session() : undefined;
     let renewed = false;
-    if (c.auth && !s) {
+    if (auth && !s) {
       if (!opts.renewSession) throw new RelayRefusalError('UNAUTHENTICATED', 0, 'not logged in', c.op);
       s = await opts.renewSession(undefined);
       renewed = true;
@@ -115,7 +117,7 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
       if (c.ok.includes(res.status)) return checkSuccess(c, res);
       if (c.absent?.includes(res.status)) return null;
       const err = refusalOf(c.op, res);
-      if (c.auth && !renewed && opts.renewSession && res.status === 401 && (err.relayError === 'TOKEN_EXPIRED' || err.relayError === 'UNAUTHENTICATED')) {
+      if (auth && !renewed && opts.renewSession && res.status === 401 && (err.relayError === 'TOKEN_EXPIRED' || err.relayError === 'UNAUTHENTICATED')) {
         // Refused at the auth check, before any effect: safe to retry once with a fresh session.
         s = await opts.renewSession(s);
         renewed = true;
@@ -155,7 +157,7 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
     async login(identityKey, sign) {
       assertBytes('identityKey', identityKey, 32);
       const op = 'login';
-      const chBody = must(await call({ op, method: 'POST', path: '/v1/auth/challenge', body: encodeAuthChallengeRequest({ identityKey }), ok: [200], auth: false }));
+      const chBody = must(await call({ op, method: 'POST', path: '/v1/auth/challenge', body: encodeAuthChallengeRequest({ identityKey }), ok: [200], anonymous: true }));
       const { challenge } = withOp(op, () => decodeAuthChallengeResponse(chBody));
       // Sign only a challenge for this key (and this relay, when the audience is known).
       const parsed = withOp(op, () => decodeRelayAuthChallenge(challenge));
@@ -164,18 +166,18 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
       }
       const signature = sign(challenge);
       assertBytes('signature', signature, 64);
-      const sBody = must(await call({ op, method: 'POST', path: '/v1/auth/session', body: encodeAuthSessionRequest({ challenge, signature }), ok: [200], auth: false }));
+      const sBody = must(await call({ op, method: 'POST', path: '/v1/auth/session', body: encodeAuthSessionRequest({ challenge, signature }), ok: [200], anonymous: true }));
       const r = withOp(op, () => decodeAuthSessionResponse(sBody));
       return { token: r.token, memberId: r.memberId, expiresAt: r.expiresAt, lifetimeMs: Math.max(0, r.expiresAt - parsed.issuedAt) };
     },
 
     async uploadPrekeys(upload) {
-      await call({ op: 'uploadPrekeys', method: 'PUT', path: '/v1/prekeys', body: encodePrekeyUpload(upload), ok: [204, 200], auth: true });
+      await call({ op: 'uploadPrekeys', method: 'PUT', path: '/v1/prekeys', body: encodePrekeyUpload(upload), ok: [204, 200] });
     },
 
     async claimPrekey(memberId) {
       assertBytes('memberId', memberId, MEMBER_ID_BYTES);
-      return call({ op: 'claimPrekey', method: 'POST', path: `/v1/members/${bytesToHex(memberId)}/prekey-claim`, ok: [200], absent: [404], auth: true, maxBytes: 8192 });
+      return call({ op: 'claimPrekey', method: 'POST', path: `/v1/members/${bytesToHex(memberId)}/prekey-claim`, ok: [200], absent: [404], maxBytes: 8192 });
     },
 
     async fetchPrekeyBundles(groupId, memberIds) {
@@ -190,7 +192,7 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
       // Lowercase hex sorts as the bytes do: the wire wants ascending IDs.
       const sorted = [...asked.keys()].sort().map((h) => asked.get(h)!);
       const maxBytes = 2 + MAX_PREKEY_BUNDLES_PER_REQUEST * (MEMBER_ID_BYTES + 2 + MAX_SIGNED_PREKEY_BYTES);
-      const body = must(await call({ op, method: 'POST', path, body: encodePrekeyBundlesRequest({ memberIds: sorted }), ok: [200], auth: true, maxBytes }));
+      const body = must(await call({ op, method: 'POST', path, body: encodePrekeyBundlesRequest({ memberIds: sorted }), ok: [200], maxBytes }));
       const items = withOp(op, () => decodePrekeyBundlesResponse(body));
       // Only what was asked for: anything else is a relay fault, not data to act on.
       for (const it of items) if (!asked.has(bytesToHex(it.memberId))) throw new E2eeError(NET_BAD_RESPONSE, 'a prekey bundle for a member not asked for', op);
@@ -199,27 +201,27 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
 
     async createGroup(req) {
       const op = 'createGroup';
-      const body = must(await call({ op, method: 'POST', path: '/v1/groups', body: encodeLogAppendRequest(req), ok: [201], auth: true, maxBytes: 1024 }));
+      const body = must(await call({ op, method: 'POST', path: '/v1/groups', body: encodeLogAppendRequest(req), ok: [201], maxBytes: 1024 }));
       return withOp(op, () => decodeLogAppendResponse(body));
     },
 
     async appendLog(groupId, req) {
       const op = 'appendLog';
-      const body = must(await call({ op, method: 'POST', path: `${groupPath(groupId)}/log`, body: encodeLogAppendRequest(req), ok: [200, 201], auth: true, maxBytes: 1024 }));
+      const body = must(await call({ op, method: 'POST', path: `${groupPath(groupId)}/log`, body: encodeLogAppendRequest(req), ok: [200, 201], maxBytes: 1024 }));
       return withOp(op, () => decodeLogAppendResponse(body));
     },
 
     async fetchLog(groupId, from, limit) {
       const op = 'fetchLog';
       assertInteger('from', from);
-      const body = must(await call({ op, method: 'GET', path: `${groupPath(groupId)}/log?from=${from}&limit=${page('limit', limit)}`, ok: [200], auth: true }));
+      const body = must(await call({ op, method: 'GET', path: `${groupPath(groupId)}/log?from=${from}&limit=${page('limit', limit)}`, ok: [200] }));
       return withOp(op, () => decodeLogPage(body));
     },
 
     async fetchMessages(groupId, after, limit) {
       const op = 'fetchMessages';
       assertInteger('after', after);
-      const body = must(await call({ op, method: 'GET', path: `${groupPath(groupId)}/messages?after=${after}&limit=${page('limit', limit)}`, ok: [200], auth: true }));
+      const body = must(await call({ op, method: 'GET', path: `${groupPath(groupId)}/messages?after=${after}&limit=${page('limit', limit)}`, ok: [200] }));
       return withOp(op, () => decodeMessagePage(body, cfg.maxMessageBytes));
     },
 
@@ -227,18 +229,18 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
       const op = 'uploadBlob';
       assertBytes('blob', blob);
       if (blob.length < 1) throw new RangeError('"blob" must not be empty');
-      const body = must(await call({ op, method: 'POST', path: `${groupPath(groupId)}/blobs`, body: blob, ok: [201], auth: true, timeoutMs: cfg.blobTimeoutMs, maxBytes: 64 }));
+      const body = must(await call({ op, method: 'POST', path: `${groupPath(groupId)}/blobs`, body: blob, ok: [201], timeoutMs: cfg.blobTimeoutMs, maxBytes: 64 }));
       return withOp(op, () => decodeIdBody(body, 'BlobId', BLOB_ID_BYTES));
     },
 
     async downloadBlob(blobId) {
       assertBytes('blobId', blobId, BLOB_ID_BYTES);
-      return must(await call({ op: 'downloadBlob', method: 'GET', path: `/v1/blobs/${bytesToHex(blobId)}`, ok: [200], auth: true, timeoutMs: cfg.blobTimeoutMs, maxBytes: cfg.maxBlobBytes }));
+      return must(await call({ op: 'downloadBlob', method: 'GET', path: `/v1/blobs/${bytesToHex(blobId)}`, ok: [200], timeoutMs: cfg.blobTimeoutMs, maxBytes: cfg.maxBlobBytes }));
     },
 
     async createInvite(groupId, req) {
       const op = 'createInvite';
-      const body = must(await call({ op, method: 'POST', path: `${groupPath(groupId)}/invites`, body: encodeInviteCreateRequest(req), ok: [201], auth: true, maxBytes: 64 }));
+      const body = must(await call({ op, method: 'POST', path: `${groupPath(groupId)}/invites`, body: encodeInviteCreateRequest(req), ok: [201], maxBytes: 64 }));
       return withOp(op, () => decodeIdBody(body, 'InviteId', INVITE_ID_BYTES));
     },
 
@@ -247,20 +249,20 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
       assertBytes('inviteId', inviteId, INVITE_ID_BYTES);
       assertBytes('body', joinBody);
       if (joinBody.length < 1 || joinBody.length > MAX_JOIN_REQUEST_BYTES) throw new RangeError(`"body" expected 1..${MAX_JOIN_REQUEST_BYTES} bytes, got length=${joinBody.length}`);
-      const body = must(await call({ op, method: 'POST', path: `/v1/invites/${bytesToHex(inviteId)}/join-requests`, body: joinBody, ok: [201], auth: true, maxBytes: 64 }));
+      const body = must(await call({ op, method: 'POST', path: `/v1/invites/${bytesToHex(inviteId)}/join-requests`, body: joinBody, ok: [201], maxBytes: 64 }));
       return withOp(op, () => decodeU64Body(body, 'JoinRequestId'));
     },
 
     async listJoinRequests(groupId, after, limit) {
       const op = 'listJoinRequests';
       assertInteger('after', after);
-      const body = must(await call({ op, method: 'GET', path: `${groupPath(groupId)}/join-requests?after=${after}&limit=${page('limit', limit)}`, ok: [200], auth: true }));
+      const body = must(await call({ op, method: 'GET', path: `${groupPath(groupId)}/join-requests?after=${after}&limit=${page('limit', limit)}`, ok: [200] }));
       return withOp(op, () => decodeJoinRequestList(body));
     },
 
     async deleteJoinRequest(groupId, requestId) {
       assertInteger('requestId', requestId);
-      await call({ op: 'deleteJoinRequest', method: 'DELETE', path: `${groupPath(groupId)}/join-requests/${requestId}`, ok: [204, 200], auth: true, maxBytes: 0 });
+      await call({ op: 'deleteJoinRequest', method: 'DELETE', path: `${groupPath(groupId)}/join-requests/${requestId}`, ok: [204, 200], maxBytes: 0 });
     },
 
     async subscribeNotifications(subscription) {
@@ -268,11 +270,11 @@ export function createRelayApi(platform: Platform, baseUrl: string, session: () 
       if (subscription.length < 1 || subscription.length > MAX_SUBSCRIPTION_BYTES) {
         throw new RangeError(`"subscription" expected 1..${MAX_SUBSCRIPTION_BYTES} bytes, got length=${subscription.length}`);
       }
-      await call({ op: 'subscribeNotifications', method: 'PUT', path: '/v1/notify/subscription', body: subscription, ok: [204, 200], auth: true, maxBytes: 0 });
+      await call({ op: 'subscribeNotifications', method: 'PUT', path: '/v1/notify/subscription', body: subscription, ok: [204, 200], maxBytes: 0 });
     },
 
     async unsubscribeNotifications() {
-      await call({ op: 'unsubscribeNotifications', method: 'DELETE', path: '/v1/notify/subscription', ok: [204, 200], auth: true, maxBytes: 0 });
+      await call({ op: 'unsubscribeNotifications', method: 'DELETE', path: '/v1/notify/subscription', ok: [204, 200], maxBytes: 0 });
     },
   };
 }
