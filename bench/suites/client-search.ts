@@ -9,6 +9,8 @@
 //   search        ms p95, p50  per query, all groups or one, some with member/type filters
 //   search-heap   bytes        JS heap + ArrayBuffers held by the open history (only under node --expose-gc)
 //   index-catch-up ms          one add() of 10,000 new messages into the reopened store
+//   unread-count-first ms      every group's unread count, asked once after that (all unread)
+//   unread-count   ms p50, p99 the same, asked again after each of 200 messages received one by one
 // Progress goes to stderr; stdout carries only schema lines (docs/BENCH.md).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,6 +114,8 @@ export async function run(args: string[]): Promise<void> {
   const n = quick ? 10_000 : 100_000;
   const queryCount = quick ? 80 : 400;
   const rounds = quick ? 1 : 5;
+  /** Messages received one by one while the unread counts are asked for after each. */
+  const unreadArrivals = quick ? 50 : 200;
   const dir = mkdtempSync(join(tmpdir(), 'wxe2ee-bench-search-'));
   try {
     const batch = 1000;
@@ -164,6 +168,31 @@ export async function run(args: string[]): Promise<void> {
     await history.add(more);
     const catchUpMs = performance.now() - k0;
     emitFigure({ name: 'index-catch-up', impl: 'ours-node', unit: 'ms', value: catchUpMs, params: { messages: more.length, stored: n, store: 'node-files', fsync: true } });
+
+    // Unread counts as the chat list asks for them after each received message: every
+    // group's count (the total badge), with nothing read yet. The first ask walks every
+    // stored message (what each ask cost before the counts were kept); after a message
+    // arrives only the new message is counted.
+    const self = 'member-0';
+    const groupIds = Array.from({ length: 20 }, (_, g) => `group-${g}`);
+    const countAll = () => groupIds.reduce((t, g) => t + history.unreadCounts(g, 0, self).unread, 0);
+    const u0 = performance.now();
+    let unread = countAll();
+    const firstMs = performance.now() - u0;
+    const everything = corpus(n + 10_000 + unreadArrivals);
+    const arrivals = everything.slice(n + 10_000);
+    const askMs: number[] = [];
+    for (const m of arrivals) {
+      await history.add([m]);
+      const a0 = performance.now();
+      unread = countAll();
+      askMs.push(performance.now() - a0);
+    }
+    if (unread !== everything.filter((m) => m.sender !== self).length) throw new Error('the unread total does not match the stored messages');
+    const unreadParams = { stored: everything.length, groups: groupIds.length, store: 'node-files' };
+    emitFigure({ name: 'unread-count-first', impl: 'ours-node', unit: 'ms', value: firstMs, params: unreadParams });
+    emitFigure({ name: 'unread-count', impl: 'ours-node', unit: 'ms', value: percentile(askMs, 0.5), params: { ...unreadParams, arrivals: arrivals.length, percentile: 'p50' } });
+    emitFigure({ name: 'unread-count', impl: 'ours-node', unit: 'ms', value: percentile(askMs, 0.99), params: { ...unreadParams, arrivals: arrivals.length, percentile: 'p99' } });
     await history.close();
     await store.close();
   } finally {

@@ -104,6 +104,21 @@ export interface History {
 interface GroupIndex {
   seqs: number[];
   ids: number[];
+  /** The last unread count; any change but an append at the end drops it. */
+  unread?: UnreadCount;
+}
+
+/**
+ * An unread count and how far it got (`counted` entries of the group's order): the next
+ * call with the same arguments only counts the messages appended since. Recounting every
+ * unread message of every chat for each message received is quadratic in a busy group.
+ */
+interface UnreadCount extends UnreadCounts {
+  lastReadSeq: number;
+  self: string;
+  /** The blocked set it was counted with (setBlocked replaces the set). */
+  blocked: Set<string>;
+  counted: number;
 }
 
 const TOMBSTONE = -1;
@@ -262,6 +277,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       const at = upperBound(g.seqs, m.seq);
       g.seqs.splice(at, 0, m.seq);
       g.ids.splice(at, 0, id);
+      g.unread = undefined;
     }
   }
 
@@ -272,6 +288,7 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       if (g.ids[i] === id) {
         g.seqs.splice(i, 1);
         g.ids.splice(i, 1);
+        g.unread = undefined;
         return;
       }
     }
@@ -679,16 +696,19 @@ export async function openHistory(store: LocalStore, options: HistoryOptions = {
       checkId('self', self);
       if (typeof lastReadSeq !== 'number' || !Number.isFinite(lastReadSeq)) throw new TypeError('"lastReadSeq" expected a number');
       const g = groups.get(groupId);
-      let unread = 0;
-      let mentions = 0;
-      if (!g) return { unread, mentions };
-      for (let i = g.seqs.length - 1; i >= 0 && g.seqs[i]! > lastReadSeq; i--) {
-        const m = docs[g.ids[i]!]!;
-        if (m.sender === self || blocked.has(m.sender)) continue;
-        unread++;
-        if (m.mentionAll || m.mentions.includes(self)) mentions++;
+      if (!g) return { unread: 0, mentions: 0 };
+      let c = g.unread;
+      if (!c || c.lastReadSeq !== lastReadSeq || c.self !== self || c.blocked !== blocked) {
+        c = g.unread = { lastReadSeq, self, blocked, counted: upperBound(g.seqs, lastReadSeq), unread: 0, mentions: 0 };
       }
-      return { unread, mentions };
+      for (; c.counted < g.seqs.length; c.counted++) {
+        const m = docs[g.ids[c.counted]!]!;
+        // An appended message may still be at or below lastReadSeq (read on another path first).
+        if (g.seqs[c.counted]! <= lastReadSeq || m.sender === self || blocked.has(m.sender)) continue;
+        c.unread++;
+        if (m.mentionAll || m.mentions.includes(self)) c.mentions++;
+      }
+      return { unread: c.unread, mentions: c.mentions };
     },
 
     async setBlocked(memberId, isBlocked) {
