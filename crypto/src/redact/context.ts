@@ -105,7 +105,3 @@ export function hasNegativeContext(folded: string, start: number, end: number): 
   return AMOUNT_AFTER.test(folded.slice(end, end + 2));
 }
 
-export function contextWords(type: EntityType): readonly string[] {
-  return WORDS[type]?.split('|') ?? [];
-}
-export const NEGATIVE_WORDS: readonly string[] = NEGATIVE;
