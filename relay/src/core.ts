@@ -550,12 +550,39 @@ export class RelayCore {
     const g = await this.store.loadGroupByRef(ref);
     const rt = this.groupsByRef.get(ref);
     if (!g || !rt) return rt ?? null;
+    rt.lastSeq = Math.max(rt.lastSeq, g.lastSeq);
     if (g.logLength >= rt.logLength) {
+      const grew = g.logLength > rt.logLength;
       rt.view = this.enforcer.view(g.publicState);
       rt.logLength = g.logLength;
+      // The entries may have come without their event (an instance killed between its commit
+      // and its publish, a subscription down): cut off the devices no longer served, as the
+      // event would have, and bring the others' logs up to date.
+      const gone = [...rt.peers].filter((peer) => !rt.view.served.has(peer.session.memberHex));
+      if (gone.length > 0) await this.cutOff(rt, gone, rt.logLength - 1);
+      if (grew) for (const peer of rt.peers) if (peer.resumed) this.sync(peer, rt);
     }
-    rt.lastSeq = Math.max(rt.lastSeq, g.lastSeq);
     return rt;
+  }
+
+  /**
+   * Detaches devices the group no longer serves and tells them (REMOVED). A dissolve is told
+   * with its entry first, to a device whose log stands right before it (`index`).
+   */
+  private async cutOff(g: GroupRuntime, peers: Peer[], index: number): Promise<void> {
+    for (const peer of peers) {
+      const pg = peer.groups.get(g.ref);
+      if (!pg) continue;
+      peer.groups.delete(g.ref);
+      g.peers.delete(peer);
+      if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
+        const [it] = await this.store.readLog(g.ref, index - 1, 1, peer.session.memberId);
+        if (it && it.index === index) {
+          peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry: it.entry, envelope: new Uint8Array(0) }));
+        }
+      }
+      peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
+    }
   }
 
   /** Reloads the group's head from the store; sockets here that are behind it catch up. */
@@ -597,23 +624,10 @@ export class RelayCore {
 
   /** A log entry appended on another instance: refresh, cut off removed devices here, push, attach joiners. */
   private async remoteAppend(ref: number, index: number, added: Uint8Array[], removed: Uint8Array[]): Promise<void> {
+    // The refresh cuts off the devices the entry removed (cutOff) and catches the others up.
     let g = this.groupsByRef.get(ref) ? await this.refreshGroup(ref) : null;
     if (g) {
-      for (const id of removed) {
-        for (const peer of this.peersByMember.get(bytesToHex(id)) ?? []) {
-          const pg = peer.groups.get(g.ref);
-          if (!pg) continue;
-          peer.groups.delete(g.ref);
-          g.peers.delete(peer);
-          if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
-            const [it] = await this.store.readLog(g.ref, index - 1, 1, peer.session.memberId);
-            if (it && it.index === index) {
-              peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry: it.entry, envelope: new Uint8Array(0) }));
-            }
-          }
-          peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
-        }
-      }
+      await this.cutOff(g, removed.flatMap((id) => [...(this.peersByMember.get(bytesToHex(id)) ?? [])]), index);
       for (const peer of g.peers) if (peer.resumed) this.sync(peer, g);
     }
     for (const id of added) {

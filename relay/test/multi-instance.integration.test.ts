@@ -224,6 +224,26 @@ describe.skipIf(!SCALEOUT_AVAILABLE)('several relay instances on PostgreSQL + Re
       expect(seqsOf(r1)).toEqual(range(1, 6));
       [sender, sender0, r1, moved].forEach((s) => s.close());
     });
+
+    it('a kick it commits cuts the member off on the other instance when that one next reads the group', async () => {
+      // The owner on the silent instance 1; the member who stays and the one kicked on instance 0.
+      const g = await setupGroup(cluster, [1, 0, 0]);
+      const [, stays, kicked] = (await connectAll(g.urls, g.tokens)) as [WsClient, WsClient, WsClient];
+      const kick = buildRemove(p, g.devices[0]!, g.state, [g.devices[2]!]);
+      expect((await append(g.urls[0]!.httpUrl, g.tokens[0]!, g.groupId, g.state.headHash, kick.entry, kick.envelopes)).status).toBe(200);
+      // Instance 0 learns of the new epoch from a send in it, reads the group, and cuts the kicked member off
+      // before the message goes out; the member who stays gets the kick's entry with its envelope, then the message.
+      stays.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, kick.state.epoch, 0, 256, senderIndexOf(kick.state, g.devices[1]!.memberId)) });
+      await stays.waitFor((f) => f.type === FRAME.SEND_OK, 10_000);
+      await kicked.waitFor((f) => f.type === FRAME.REMOVED, 10_000);
+      const le = await stays.waitFor((f) => f.type === FRAME.LOG_ENTRY && f.index === 2, 10_000);
+      const mine = kick.envelopes.find((e) => equalBytes(decodeEnvelopeRecipient(e), g.devices[1]!.memberId))!;
+      expect(le.type === FRAME.LOG_ENTRY && equalBytes(le.envelope, mine)).toBe(true);
+      await kicked.roundTrip();
+      expect(kicked.of(FRAME.MESSAGE)).toHaveLength(0);
+      expect(kicked.of(FRAME.LOG_ENTRY).filter((f) => f.index === 2)).toHaveLength(0);
+      [stays, kicked].forEach((s) => s.close());
+    });
   });
 
   describe('two instances, one killed mid-traffic', () => {
