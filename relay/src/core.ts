@@ -600,6 +600,16 @@ export class RelayCore {
         // Not cached here: no socket here is attached to the group, nothing to push.
         if (!rt || !sameBytes(rt.groupId, e.groupId)) return;
         if (e.seq > rt.lastSeq) rt.lastSeq = e.seq;
+        if (e.epoch > rt.view.epoch) {
+          // An epoch this instance has not seen: its log entries came without their event. Read
+          // the group first (cuts off removed devices), then every socket catches up from the store.
+          void this.refreshGroup(rt.ref)
+            .then(() => {
+              for (const peer of rt.peers) if (peer.resumed) this.sync(peer, rt);
+            })
+            .catch(() => undefined);
+          return;
+        }
         const frame = encodeRelayFrame({ type: FRAME.MESSAGE, groupId: e.groupId, seq: e.seq, sender: e.sender, epoch: e.epoch, sentAt: e.sentAt, ciphertext: e.body });
         this.deliver(rt, e.seq, null, frame);
         return;

@@ -187,9 +187,9 @@ describe.skipIf(!SCALEOUT_AVAILABLE)('several relay instances on PostgreSQL + Re
   describe('an instance that commits without publishing', () => {
     let cluster: Cluster;
     beforeAll(async () => {
-      cluster = await startCluster(1);
-      // On another channel: nothing it commits reaches instance 0, as with an instance killed
-      // between its commit and its publish.
+      cluster = await startCluster(2);
+      // Instance 2 on another channel: nothing it commits reaches instances 0 and 1, as with an
+      // instance killed between its commit and its publish.
       await cluster.add({ RELAY_REDIS_CHANNEL: freshChannel() });
     });
     afterAll(async () => {
@@ -197,8 +197,8 @@ describe.skipIf(!SCALEOUT_AVAILABLE)('several relay instances on PostgreSQL + Re
     });
 
     it('a cursor past the cached head is checked against the database, not sent again', async () => {
-      // Sender and reader 2 on the silent instance 1, reader 1 on instance 0 (which caches the group).
-      const g = await setupGroup(cluster, [1, 0, 1]);
+      // Sender and reader 2 on the silent instance 2, reader 1 on instance 0 (which caches the group).
+      const g = await setupGroup(cluster, [2, 0, 2]);
       const [sender, r1, r2] = (await connectAll(g.urls, g.tokens)) as [WsClient, WsClient, WsClient];
       for (let k = 0; k < 5; k++) sender.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, g.state.epoch, k, 256, g.idx(0)) });
       await r2.waitCount((f) => f.type === FRAME.MESSAGE, 5, 10_000);
@@ -225,24 +225,30 @@ describe.skipIf(!SCALEOUT_AVAILABLE)('several relay instances on PostgreSQL + Re
       [sender, sender0, r1, moved].forEach((s) => s.close());
     });
 
-    it('a kick it commits cuts the member off on the other instance when that one next reads the group', async () => {
-      // The owner on the silent instance 1; the member who stays and the one kicked on instance 0.
-      const g = await setupGroup(cluster, [1, 0, 0]);
-      const [, stays, kicked] = (await connectAll(g.urls, g.tokens)) as [WsClient, WsClient, WsClient];
+    it('a kick it commits cuts the member off on the other instances when they next read the group', async () => {
+      // The owner on the silent instance 2; the member who stays on instance 0; the kicked member
+      // with a socket on instance 0 and one on instance 1.
+      const g = await setupGroup(cluster, [2, 0, 0]);
+      const [, stays, kicked0] = (await connectAll(g.urls, g.tokens)) as [WsClient, WsClient, WsClient];
+      const t1 = (await login(cluster.instances[1]!.httpUrl, p, g.devices[2]!)).token;
+      const [kicked1] = (await connectAll([cluster.instances[1]!], [t1])) as [WsClient];
       const kick = buildRemove(p, g.devices[0]!, g.state, [g.devices[2]!]);
       expect((await append(g.urls[0]!.httpUrl, g.tokens[0]!, g.groupId, g.state.headHash, kick.entry, kick.envelopes)).status).toBe(200);
-      // Instance 0 learns of the new epoch from a send in it, reads the group, and cuts the kicked member off
-      // before the message goes out; the member who stays gets the kick's entry with its envelope, then the message.
+      // Instance 0 learns of the new epoch from a send in it: it reads the group and cuts the kicked
+      // member off before the message goes out; the member who stays gets the kick's entry with its
+      // envelope. Instance 1 learns of it from that message's event, which is in an epoch it has not seen.
       stays.send({ type: FRAME.SEND, clientMessageId: cid(), groupId: g.groupId, ciphertext: fakeGroupMessage(g.groupId, kick.state.epoch, 0, 256, senderIndexOf(kick.state, g.devices[1]!.memberId)) });
       await stays.waitFor((f) => f.type === FRAME.SEND_OK, 10_000);
-      await kicked.waitFor((f) => f.type === FRAME.REMOVED, 10_000);
+      await Promise.all([kicked0, kicked1].map((k) => k.waitFor((f) => f.type === FRAME.REMOVED, 10_000)));
       const le = await stays.waitFor((f) => f.type === FRAME.LOG_ENTRY && f.index === 2, 10_000);
       const mine = kick.envelopes.find((e) => equalBytes(decodeEnvelopeRecipient(e), g.devices[1]!.memberId))!;
       expect(le.type === FRAME.LOG_ENTRY && equalBytes(le.envelope, mine)).toBe(true);
-      await kicked.roundTrip();
-      expect(kicked.of(FRAME.MESSAGE)).toHaveLength(0);
-      expect(kicked.of(FRAME.LOG_ENTRY).filter((f) => f.index === 2)).toHaveLength(0);
-      [stays, kicked].forEach((s) => s.close());
+      for (const k of [kicked0, kicked1]) {
+        await k.roundTrip();
+        expect(k.of(FRAME.MESSAGE)).toHaveLength(0);
+        expect(k.of(FRAME.LOG_ENTRY).filter((f) => f.index === 2)).toHaveLength(0);
+      }
+      [stays, kicked0, kicked1].forEach((s) => s.close());
     });
   });
 
