@@ -585,12 +585,10 @@ export class RelayCore {
     }
   }
 
-  /** Reloads the group's head from the store; sockets here that are behind it catch up. */
+  /** Reloads the group's head from the store; the sockets here catch up to it. */
   private async catchUpHead(g: GroupRuntime): Promise<void> {
-    const seq = g.lastSeq;
-    const log = g.logLength;
     await this.refreshGroup(g.ref);
-    if (g.lastSeq > seq || g.logLength > log) for (const peer of g.peers) this.sync(peer, g);
+    for (const peer of g.peers) if (peer.resumed) this.sync(peer, g);
   }
 
   private onRemoteEvent(e: FanoutEvent): void {
@@ -602,12 +600,8 @@ export class RelayCore {
         if (e.seq > rt.lastSeq) rt.lastSeq = e.seq;
         if (e.epoch > rt.view.epoch) {
           // An epoch this instance has not seen: its log entries came without their event. Read
-          // the group first (cuts off removed devices), then every socket catches up from the store.
-          void this.refreshGroup(rt.ref)
-            .then(() => {
-              for (const peer of rt.peers) if (peer.resumed) this.sync(peer, rt);
-            })
-            .catch(() => undefined);
+          // the group first (cuts off removed devices), then the sockets catch up from the store.
+          void this.catchUpHead(rt).catch(() => undefined);
           return;
         }
         const frame = encodeRelayFrame({ type: FRAME.MESSAGE, groupId: e.groupId, seq: e.seq, sender: e.sender, epoch: e.epoch, sentAt: e.sentAt, ciphertext: e.body });
