@@ -237,10 +237,7 @@ export class RelayCore {
     const hex = bytesToHex(g.groupId);
     const existing = this.groupsByHex.get(hex);
     if (existing) {
-      existing.view = view;
-      // Another instance's events may already have moved the counters past this read.
-      existing.lastSeq = Math.max(existing.lastSeq, g.lastSeq);
-      existing.logLength = Math.max(existing.logLength, g.logLength);
+      this.takeView(existing, g, view);
       return existing;
     }
     const rt: GroupRuntime = { ref: g.ref, groupId: g.groupId, view, lastSeq: g.lastSeq, logLength: g.logLength, peers: new Set() };
@@ -550,31 +547,43 @@ export class RelayCore {
     const g = await this.store.loadGroupByRef(ref);
     const rt = this.groupsByRef.get(ref);
     if (!g || !rt) return rt ?? null;
-    rt.lastSeq = Math.max(rt.lastSeq, g.lastSeq);
-    if (g.logLength >= rt.logLength) {
-      const grew = g.logLength > rt.logLength;
-      rt.view = this.enforcer.view(g.publicState);
-      rt.logLength = g.logLength;
-      // The entries may have come without their event (an instance killed between its commit
-      // and its publish, a subscription down): cut off the devices no longer served, as the
-      // event would have, and bring the others' logs up to date.
-      const gone = [...rt.peers].filter((peer) => !rt.view.served.has(peer.session.memberHex));
-      if (gone.length > 0) await this.cutOff(rt, gone, rt.logLength - 1);
-      if (grew) for (const peer of rt.peers) if (peer.resumed) this.sync(peer, rt);
-    }
+    // New entries may have come without their event (an instance killed between its commit and
+    // its publish, a subscription down): bring the sockets' logs up to date.
+    if (this.takeView(rt, g)) for (const peer of rt.peers) if (peer.resumed) this.sync(peer, rt);
     return rt;
   }
 
   /**
-   * Detaches devices the group no longer serves and tells them (REMOVED). A dissolve is told
-   * with its entry first, to a device whose log stands right before it (`index`).
+   * Takes a stored group's counters, and its view unless the cached one is newer (`view`, or
+   * folded from the stored state). The devices the new view no longer serves are cut off at
+   * once, as the log event would have done. Answers whether the log grew.
+   */
+  private takeView(rt: GroupRuntime, g: StoredGroup, view?: GroupView): boolean {
+    rt.lastSeq = Math.max(rt.lastSeq, g.lastSeq);
+    if (g.logLength < rt.logLength) return false;
+    const grew = g.logLength > rt.logLength;
+    rt.view = view ?? this.enforcer.view(g.publicState);
+    rt.logLength = g.logLength;
+    const gone = [...rt.peers].filter((peer) => !rt.view.served.has(peer.session.memberHex));
+    if (gone.length > 0) void this.cutOff(rt, gone, rt.logLength - 1).catch(() => undefined);
+    return grew;
+  }
+
+  /**
+   * Detaches devices the group no longer serves (synchronously: no push reaches them after
+   * this call) and tells them (REMOVED). A dissolve is told with its entry first, to a device
+   * whose log stands right before it (`index`).
    */
   private async cutOff(g: GroupRuntime, peers: Peer[], index: number): Promise<void> {
+    const cut: { peer: Peer; pg: PeerGroup }[] = [];
     for (const peer of peers) {
       const pg = peer.groups.get(g.ref);
       if (!pg) continue;
       peer.groups.delete(g.ref);
       g.peers.delete(peer);
+      cut.push({ peer, pg });
+    }
+    for (const { peer, pg } of cut) {
       if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
         const [it] = await this.store.readLog(g.ref, index - 1, 1, peer.session.memberId);
         if (it && it.index === index) {

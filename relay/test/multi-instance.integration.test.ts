@@ -250,6 +250,23 @@ describe.skipIf(!SCALEOUT_AVAILABLE)('several relay instances on PostgreSQL + Re
       }
       [stays, kicked0, kicked1].forEach((s) => s.close());
     });
+
+    it('a kick it commits cuts the member off on another instance when that one appends the next entry', async () => {
+      const g = await setupGroup(cluster, [2, 0, 0]);
+      const [, stays, kicked] = (await connectAll(g.urls, g.tokens)) as [WsClient, WsClient, WsClient];
+      const kick = buildRemove(p, g.devices[0]!, g.state, [g.devices[2]!]);
+      expect((await append(g.urls[0]!.httpUrl, g.tokens[0]!, g.groupId, g.state.headHash, kick.entry, kick.envelopes)).status).toBe(200);
+      // The owner's next entry goes through instance 0, whose cached view still has the kicked member.
+      const owner0 = (await login(cluster.instances[0]!.httpUrl, p, g.devices[0]!)).token;
+      const rotate = buildEntry(p, g.devices[0]!, kick.state, { kind: 'rotate' });
+      expect((await append(cluster.instances[0]!.httpUrl, owner0, g.groupId, kick.state.headHash, rotate.entry, rotate.envelopes)).status).toBe(200);
+      await kicked.waitFor((f) => f.type === FRAME.REMOVED, 10_000);
+      await stays.waitFor((f) => f.type === FRAME.LOG_ENTRY && f.index === 3, 10_000);
+      expect(stays.of(FRAME.LOG_ENTRY).map((f) => f.index)).toEqual([1, 2, 3]);
+      await kicked.roundTrip();
+      expect(kicked.of(FRAME.LOG_ENTRY).filter((f) => f.index >= 2)).toHaveLength(0);
+      [stays, kicked].forEach((s) => s.close());
+    });
   });
 
   describe('two instances, one killed mid-traffic', () => {
