@@ -315,7 +315,7 @@ export class RelayCore {
       if (!out.ok) throw new RelayError('CONFLICT', 409, 'group already exists');
       const rt = this.install(out.group, folded.view);
       this.metrics.logEntries++;
-      this.afterAppend(rt, 0, entry, folded.stored.envelopes, out.added, out.removed);
+      this.afterAppend(rt, 0, entry, folded.stored.envelopes, out.added);
       this.notify?.activity({ groupId: rt.groupId, members: rt.view.served, actorHex: session.memberHex, kind: 'membership' });
       this.fanout.publish({ kind: 'log', groupRef: rt.ref, groupId: rt.groupId, index: 0, added: out.added, removed: out.removed });
       return { index: 0, head: folded.view.head, epoch: folded.view.epoch };
@@ -350,36 +350,22 @@ export class RelayCore {
       }
       this.install(out.group, view!);
       this.metrics.logEntries++;
-      this.afterAppend(g, out.index, entry, envs, out.added, out.removed);
+      this.afterAppend(g, out.index, entry, envs, out.added);
       this.notify?.activity({ groupId: g.groupId, members: g.view.served, actorHex: session.memberHex, kind: 'membership' });
       this.fanout.publish({ kind: 'log', groupRef: g.ref, groupId: g.groupId, index: out.index, added: out.added, removed: out.removed });
       return { index: out.index, head: view!.head, epoch: view!.epoch };
     });
   }
 
-  /** After an append commits: cut off departed devices, attach joiners, push the entry. */
+  /** After an append commits (departed devices are cut off already): push the entry, attach joiners. */
   private afterAppend(
     g: GroupRuntime,
     index: number,
     entry: Uint8Array,
     envelopes: { recipient: Uint8Array; envelope: Uint8Array }[],
     added: Uint8Array[],
-    removed: Uint8Array[],
   ): void {
-    for (const id of removed) {
-      const hex = bytesToHex(id);
-      for (const peer of this.peersByMember.get(hex) ?? []) {
-        const pg = peer.groups.get(g.ref);
-        if (!pg) continue;
-        peer.groups.delete(g.ref);
-        g.peers.delete(peer);
-        // Everyone learns of a dissolve from the entry itself; a removed device only that it is out.
-        if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
-          peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry, envelope: new Uint8Array(0) }));
-        }
-        peer.send(encodeRelayFrame({ type: FRAME.REMOVED, groupId: g.groupId }));
-      }
-    }
+    // Departed devices were cut off when the new view was taken (install -> takeView -> cutOff).
     const byRecipient = new Map(envelopes.map((e) => [bytesToHex(e.recipient), e.envelope]));
     for (const peer of g.peers) {
       const pg = peer.groups.get(g.ref);
@@ -571,8 +557,9 @@ export class RelayCore {
 
   /**
    * Detaches devices the group no longer serves (synchronously: no push reaches them after
-   * this call) and tells them (REMOVED). A dissolve is told with its entry first, to a device
-   * whose log stands right before it (`index`).
+   * this call) and tells them (REMOVED). Everyone learns of a dissolve from the entry itself,
+   * so a device whose log stands right before it (`index`) gets the entry first; a removed
+   * device learns only that it is out.
    */
   private async cutOff(g: GroupRuntime, peers: Peer[], index: number): Promise<void> {
     const cut: { peer: Peer; pg: PeerGroup }[] = [];
