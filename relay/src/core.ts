@@ -572,7 +572,8 @@ export class RelayCore {
     }
     for (const { peer, pg } of cut) {
       if (g.view.dissolved && pg.sentLog === index && !pg.syncing) {
-        const [it] = await this.store.readLog(g.ref, index - 1, 1, peer.session.memberId);
+        // Best effort: with the store away the device still learns that it is out.
+        const [it] = await this.store.readLog(g.ref, index - 1, 1, peer.session.memberId).catch(() => []);
         if (it && it.index === index) {
           peer.send(encodeRelayFrame({ type: FRAME.LOG_ENTRY, groupId: g.groupId, index, entry: it.entry, envelope: new Uint8Array(0) }));
         }
