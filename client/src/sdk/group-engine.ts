@@ -57,7 +57,7 @@ import { DEFAULT_EPOCH_GRACE_MS } from '../../../crypto/src/limits';
 import { decryptGroupMessage } from '../../../crypto/src/message/decrypt';
 import { encryptGroupMessage, reserveSenderState } from '../../../crypto/src/message/encrypt';
 import { OWN_MESSAGE, UNKNOWN_EPOCH } from '../../../crypto/src/message/errors';
-import { startEpoch } from '../../../crypto/src/message/session';
+import { startEpoch, type EpochInput } from '../../../crypto/src/message/session';
 import type { ReceiverState, SenderState } from '../../../crypto/src/message/state';
 import type { Primitives } from '../../../crypto/src/primitives/types';
 import type { GroupInfo } from '../../../crypto/src/wire/group-info';
@@ -406,6 +406,16 @@ export class GroupEngine implements GroupMessaging {
     return this.deps.now();
   }
 
+  /** The message layer's clock: now, and how long replaced epochs stay readable. */
+  private epochClock(): { now: number; graceMs: number | undefined } {
+    return { now: this.now(), graceMs: this.opts.epochGraceMs };
+  }
+
+  /** This device's sender and receiver states for `view` (`previous`: the receiver state it replaces). */
+  private enterEpoch(view: EpochInput, previous: ReceiverState | null) {
+    return startEpoch(this.p, view, this.selfId, previous, this.epochClock());
+  }
+
   // --- lifecycle --------------------------------------------------------------------
 
   /** Loads every group from the store, repairing a crash between record writes. */
@@ -447,7 +457,7 @@ export class GroupEngine implements GroupMessaging {
       if (view) {
         const recvEpoch = s.receiver?.epochs[0]?.epoch ?? -1;
         if (recvEpoch < view.epoch || !sender || sender.epoch < view.epoch) {
-          const st = startEpoch(this.p, view, this.selfId, recvEpoch < view.epoch ? s.receiver : null, { now: this.now(), graceMs: this.opts.epochGraceMs });
+          const st = this.enterEpoch(view, recvEpoch < view.epoch ? s.receiver : null);
           if (recvEpoch < view.epoch) s.receiver = st.receiverState;
           // A sender record behind the epoch never released anything in this epoch: generation 0 is unused.
           if (!sender || sender.epoch < view.epoch) sender = st.senderState;
@@ -872,7 +882,7 @@ export class GroupEngine implements GroupMessaging {
       await this.persistMember(s);
       const view = epochView(this.p, next);
       if (view) {
-        const st = startEpoch(this.p, view, this.selfId, s.receiver, { now: this.now(), graceMs: this.opts.epochGraceMs });
+        const st = this.enterEpoch(view, s.receiver);
         wipe(view.senderRoot);
         s.receiver = st.receiverState;
         s.sender = st.senderState;
@@ -959,7 +969,7 @@ export class GroupEngine implements GroupMessaging {
     s.syncing = this.connState === 'ready';
     await this.persistMember(s);
     const view = epochView(this.p, res.state)!;
-    const st = startEpoch(this.p, view, this.selfId, null, { now: this.now(), graceMs: this.opts.epochGraceMs });
+    const st = this.enterEpoch(view, null);
     wipe(view.senderRoot);
     s.receiver = st.receiverState;
     s.sender = st.senderState;
@@ -1042,7 +1052,7 @@ export class GroupEngine implements GroupMessaging {
     if (s.status !== 'active' || !s.receiver) return;
     let dec;
     try {
-      dec = decryptGroupMessage(this.p, s.receiver, m.ciphertext, { now: this.now(), graceMs: this.opts.epochGraceMs });
+      dec = decryptGroupMessage(this.p, s.receiver, m.ciphertext, this.epochClock());
     } catch (e) {
       if (!isE2eeError(e)) throw e;
       let retried = false;
@@ -1050,7 +1060,7 @@ export class GroupEngine implements GroupMessaging {
         await this.fetchLog(s);
         if (s.status === 'active' && s.receiver) {
           try {
-            dec = decryptGroupMessage(this.p, s.receiver, m.ciphertext, { now: this.now(), graceMs: this.opts.epochGraceMs });
+            dec = decryptGroupMessage(this.p, s.receiver, m.ciphertext, this.epochClock());
             retried = true;
           } catch (e2) {
             if (!isE2eeError(e2)) throw e2;
@@ -1496,7 +1506,7 @@ export class GroupEngine implements GroupMessaging {
       const s = this.newSession(groupId, 'active', 1, c.state);
       await this.persistMember(s);
       const view = epochView(this.p, c.state)!;
-      const st = startEpoch(this.p, view, this.selfId, null, { now: this.now(), graceMs: this.opts.epochGraceMs });
+      const st = this.enterEpoch(view, null);
       wipe(view.senderRoot);
       s.receiver = st.receiverState;
       s.sender = st.senderState;
