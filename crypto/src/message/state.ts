@@ -21,7 +21,8 @@
 //                   || [if 1: chainKey(32) || u32 generation || u16 skippedCount || Skipped * skippedCount]
 //                   (2 only in replaced epochs: the member is not in the current epoch)
 //   Skipped       = u32 generation || u64 seq || keyNonce(56)   (generations strictly increasing, < chain generation)
-import { compareBytes } from './members';
+import { equalBytes } from '../bytes';
+import { compareBytes, indexOfMember } from './members';
 import { E2eeError } from '../errors';
 import {
   MAX_CHAIN_GENERATION,
@@ -224,7 +225,9 @@ export function decodeReceiverState(bytes: Uint8Array): ReceiverState {
       const last = members[mi - 1];
       if (last && compareBytes(last.memberId, memberId) >= 0) r.fail('members', 'not strictly sorted by member ID');
       const identityKey = r.fixed('identityKey', 32);
-      members.push({ memberId, identityKey });
+      // As startEpoch does: a member unchanged since the newest epoch shares its entry.
+      const newer = epochs[0] && epochs[0].members[indexOfMember(epochs[0].members, memberId)];
+      members.push(newer && equalBytes(newer.identityKey, identityKey) ? newer : { memberId, identityKey });
       const isSelf = compareBytes(memberId, selfMemberId) === 0;
       const chainState = r.enumU8('chainState', [0, 1, 2] as const);
       if ((chainState === 0) !== isSelf) r.fail('chainState', 'exactly the own member has no receiving chain');

@@ -336,7 +336,12 @@ describe('group messages', () => {
       m.identityKey.fill(0);
     }
     expect(bytesToHex(encodeReceiverState(s2))).toBe(bytesToHex(record));
-    expect(decodeReceiverState(record)).toEqual(s2);
+    // A decoded record shares the same way (a client's states after a restart).
+    const loaded = decodeReceiverState(record);
+    expect(loaded).toEqual(s2);
+    expect(loaded.epochs[1]!.members[at(alice)]).toBe(loaded.epochs[0]!.members[at(alice)]);
+    expect(loaded.epochs[1]!.members[at(carol)]).not.toBe(loaded.epochs[0]!.members[at(carol)]);
+    expect(bytesToHex(loaded.epochs[1]!.members[at(carol)]!.identityKey)).toBe(bytesToHex(carol.identityKey));
   });
 
   it('startEpoch refuses a non-member, a stale epoch and another group', () => {
