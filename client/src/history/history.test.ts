@@ -495,6 +495,9 @@ describe('unread counts', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
         const h = await openHistory(createMemoryStore());
+        // Another chat's messages keep recalls below the compaction threshold (a quarter of all
+        // messages), so that a recall changes the group in place; 'compact' compacts on purpose.
+        await h.add(Array.from({ length: 100 }, (_, i) => msg('other', i + 1, 'y')));
         const live: StoredMessage[] = [];
         const blocked = new Set<string>();
         let lastRead = 0;
@@ -523,7 +526,16 @@ describe('unread counts', () => {
         }
         await h.close();
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        // Each invalidation once for sure: an append at or below the read position, a late
+        // insert, a recall (with the other chat, below the compaction threshold).
+        examples: [
+          [[{ kind: 'add', seq: 1, sender: 1, mention: 0 }, { kind: 'count', lastRead: 5 }, { kind: 'add', seq: 3, sender: 1, mention: 0 }, { kind: 'count', lastRead: -1 }]],
+          [[{ kind: 'add', seq: 5, sender: 1, mention: 1 }, { kind: 'count', lastRead: 0 }, { kind: 'add', seq: 3, sender: 2, mention: 2 }, { kind: 'count', lastRead: -1 }]],
+          [[{ kind: 'add', seq: 1, sender: 1, mention: 0 }, { kind: 'add', seq: 2, sender: 1, mention: 1 }, { kind: 'count', lastRead: 0 }, { kind: 'recall', pick: 1 }, { kind: 'count', lastRead: -1 }]],
+        ],
+      },
     );
   });
 });
