@@ -625,7 +625,8 @@ export class RelayCore {
 
   /** A log entry appended on another instance: refresh, cut off removed devices here, push, attach joiners. */
   private async remoteAppend(ref: number, index: number, added: Uint8Array[], removed: Uint8Array[]): Promise<void> {
-    // The refresh cuts off the devices the entry removed (cutOff) and catches the others up.
+    // The refresh normally takes the new view, which cuts off the devices the entry removed
+    // and catches the others up; the event's own list still applies when the read found nothing.
     let g = this.groupsByRef.get(ref) ? await this.refreshGroup(ref) : null;
     if (g) {
       await this.cutOff(g, removed.flatMap((id) => [...(this.peersByMember.get(bytesToHex(id)) ?? [])]), index);
